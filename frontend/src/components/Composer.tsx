@@ -1,0 +1,60 @@
+import { useId, useRef, useState, type FormEvent, type KeyboardEvent } from "react";
+
+export const MAX_BODY = 4000;
+
+interface ComposerProps {
+  onSend(body: string): void;
+}
+
+/** Enter sends, Shift+Enter starts a new line. */
+export function Composer({ onSend }: ComposerProps) {
+  const [body, setBody] = useState("");
+  const textarea = useRef<HTMLTextAreaElement>(null);
+  const counterId = useId();
+  const length = Array.from(body.trim()).length;
+  const tooLong = length > MAX_BODY;
+
+  const send = () => {
+    if (body.trim() === "" || tooLong) return;
+    onSend(body);
+    setBody("");
+    textarea.current?.focus();
+  };
+
+  const submit = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    send();
+  };
+
+  const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
+    // While an input method is composing, Enter confirms the composition instead.
+    if (event.key !== "Enter" || event.shiftKey || event.nativeEvent.isComposing) return;
+    event.preventDefault();
+    send();
+  };
+
+  return (
+    <form className="composer" onSubmit={submit}>
+      <textarea
+        ref={textarea}
+        className="composer-input"
+        aria-label="Message"
+        placeholder="Message #general"
+        rows={1}
+        value={body}
+        onChange={(event) => setBody(event.target.value)}
+        onKeyDown={onKeyDown}
+        aria-invalid={tooLong ? true : undefined}
+        aria-describedby={length > MAX_BODY - 500 ? counterId : undefined}
+      />
+      {length > MAX_BODY - 500 && (
+        <p id={counterId} className={tooLong ? "composer-count composer-count-over" : "composer-count"}>
+          {length}/{MAX_BODY}
+        </p>
+      )}
+      <button type="submit" className="button button-primary composer-send" disabled={body.trim() === "" || tooLong}>
+        Send
+      </button>
+    </form>
+  );
+}

@@ -1,0 +1,130 @@
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from "react";
+import type { HeldMessage, OutgoingMessage } from "../hooks/chatState";
+import { MessageItem, OutgoingItem } from "./MessageItem";
+
+interface MessageListProps {
+  messages: HeldMessage[];
+  outbox: OutgoingMessage[];
+  hasMore: boolean;
+  joined: boolean;
+  myId: number;
+  username: string;
+  now: number;
+  canVote: boolean;
+  onVote(messageId: number, direction: "upvote" | "downvote"): void;
+  onRetry(clientId: string): void;
+  loadOlder(): Promise<void>;
+}
+
+/** How close to an edge (in px) counts as being at it. */
+const EDGE = 64;
+
+/**
+ * The scrolling timeline. Opens at the bottom, follows new messages while the reader is at
+ * the bottom, shows a "New messages" pill instead of jumping when they are scrolled up, and
+ * loads older pages at the top while keeping the visible messages where they were.
+ */
+export function MessageList(props: MessageListProps) {
+  const { messages, outbox, hasMore, joined, myId, username, now, canVote, onVote, onRetry, loadOlder } = props;
+  const scroller = useRef<HTMLDivElement>(null);
+  const atBottom = useRef(true);
+  const anchor = useRef<{ height: number; top: number } | null>(null);
+  const loading = useRef(false);
+  const [showPill, setShowPill] = useState(false);
+  const [loadingOlder, setLoadingOlder] = useState(false);
+
+  const firstId = messages[0]?.id ?? null;
+  const lastMessage = messages[messages.length - 1];
+  const lastOutgoing = outbox[outbox.length - 1];
+  const lastKey = lastOutgoing !== undefined ? `c-${lastOutgoing.clientId}` : lastMessage !== undefined ? `m-${lastMessage.id}` : "";
+  const lastIsMine = lastOutgoing !== undefined || lastMessage?.author.id === myId;
+
+  const scrollToBottom = useCallback(() => {
+    const element = scroller.current;
+    if (element === null) return;
+    element.scrollTop = element.scrollHeight;
+    atBottom.current = true;
+    setShowPill(false);
+  }, []);
+
+  const requestOlder = useCallback(() => {
+    const element = scroller.current;
+    if (element === null || loading.current || !hasMore) return;
+    loading.current = true;
+    setLoadingOlder(true);
+    anchor.current = { height: element.scrollHeight, top: element.scrollTop };
+    void loadOlder().finally(() => {
+      loading.current = false;
+      setLoadingOlder(false);
+    });
+  }, [hasMore, loadOlder]);
+
+  // Older messages were put above: shift the view by what was added so nothing moves.
+  useLayoutEffect(() => {
+    const element = scroller.current;
+    const saved = anchor.current;
+    if (element === null || saved === null || firstId === null) return;
+    anchor.current = null;
+    element.scrollTop = saved.top + (element.scrollHeight - saved.height);
+  }, [firstId]);
+
+  // Something arrived at the bottom.
+  useLayoutEffect(() => {
+    if (lastKey === "") return;
+    if (atBottom.current || lastIsMine) scrollToBottom();
+    else setShowPill(true);
+  }, [lastKey, lastIsMine, scrollToBottom]);
+
+  // A short first page leaves nothing to scroll: keep loading until the view can scroll.
+  useEffect(() => {
+    const element = scroller.current;
+    if (element === null || !joined || !hasMore || loading.current || messages.length === 0) return;
+    if (element.scrollHeight <= element.clientHeight) requestOlder();
+  }, [joined, hasMore, messages.length, requestOlder]);
+
+  const onScroll = () => {
+    const element = scroller.current;
+    if (element === null) return;
+    atBottom.current = element.scrollHeight - element.scrollTop - element.clientHeight < EDGE;
+    if (atBottom.current) setShowPill(false);
+    if (element.scrollTop < EDGE) requestOlder();
+  };
+
+  return (
+    <div className="timeline">
+      {/* A scrollable region must be reachable from the keyboard to scroll it with the arrow keys. */}
+      {/* oxlint-disable-next-line jsx-a11y/no-noninteractive-tabindex */}
+      <div className="timeline-scroller" ref={scroller} onScroll={onScroll} tabIndex={0} role="region" aria-label="Message history">
+        <div className="timeline-top">
+          {hasMore ? (
+            <button type="button" className="link-button" onClick={requestOlder} disabled={loadingOlder}>
+              {loadingOlder ? "Loading older messages…" : "Load older messages"}
+            </button>
+          ) : joined ? (
+            <p className="timeline-start">This is the beginning of #general.</p>
+          ) : null}
+        </div>
+        <ol className="messages" aria-label="Messages">
+          {messages.map((message) => (
+            <MessageItem
+              key={`m-${message.id}`}
+              message={message}
+              mine={message.author.id === myId}
+              now={now}
+              canVote={canVote}
+              onVote={onVote}
+            />
+          ))}
+          {outbox.map((item) => (
+            <OutgoingItem key={`c-${item.clientId}`} item={item} username={username} now={now} onRetry={onRetry} />
+          ))}
+        </ol>
+      </div>
+      {showPill && (
+        <button type="button" className="pill" onClick={scrollToBottom}>
+          New messages ↓
+        </button>
+      )}
+    </div>
+  );
+}
