@@ -1,0 +1,103 @@
+"""Chatroom: a multi-user chatroom with live messages and votes."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response
+from flask_login import AnonymousUserMixin
+
+from chatroom.config import Config, ConfigError
+from chatroom.errors import ChatError
+from chatroom.extensions import db, limiter, login_manager, socketio
+from chatroom.ratelimits import socket_limits
+from chatroom.security import OriginPolicy, install_security
+
+__all__ = ["Config", "ConfigError", "create_app", "socketio"]
+
+MAX_PACKET_BYTES = 64 * 1024
+
+
+def create_app(config: Config | None = None) -> Flask:
+    """Build an app bound to `config` (read from the environment when omitted)."""
+    config = config or Config.from_env()
+    app = Flask(__name__, instance_path=str(config.instance_path), static_folder=None)
+    cookie_name = "__Host-chatroom" if config.production else "chatroom"
+    app.config.update(
+        SECRET_KEY=config.secret_key,
+        SESSION_COOKIE_NAME=cookie_name,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=config.production,
+        SESSION_COOKIE_PATH="/",
+        PERMANENT_SESSION_LIFETIME=config.session_absolute_timeout,
+        REMEMBER_COOKIE_DURATION=0,
+        MAX_CONTENT_LENGTH=MAX_PACKET_BYTES,
+        RATELIMIT_ENABLED=config.rate_limits,
+        RATELIMIT_STORAGE_URI=config.rate_limit_storage,
+        RATELIMIT_SWALLOW_ERRORS=True,
+        RATELIMIT_KEY_PREFIX=f"{config.redis_prefix}:http",
+        TESTING=config.testing,
+    )
+    app.extensions["chatroom.config"] = config
+    _configure_logging(config)
+
+    db.init(config)
+    socket_limits.init(config)
+    limiter.init_app(app)
+    _init_login(app)
+
+    origins = OriginPolicy(config.allowed_origins)
+    install_security(app, origins)
+    socketio.init_app(
+        app,
+        async_mode=config.async_mode,
+        message_queue=config.redis_url,
+        channel=f"{config.redis_prefix}:socketio",
+        cors_allowed_origins=origins.socketio_check,
+        max_http_buffer_size=MAX_PACKET_BYTES,
+        ping_interval=20,
+        ping_timeout=20,
+        logger=False,
+        engineio_logger=False,
+    )
+
+    from chatroom.api import auth, health, register_error_handlers, rooms, web
+    from chatroom.realtime import handlers
+
+    register_error_handlers(app)
+    for blueprint in (auth.bp, rooms.bp, health.bp, web.bp):
+        app.register_blueprint(blueprint)
+    login_manager.user_loader(auth.load_session_user)
+    handlers.register(socketio)
+    return app
+
+
+def _init_login(app: Flask) -> None:
+    login_manager.init_app(app)
+    login_manager.anonymous_user = AnonymousUserMixin
+    # The session token rotates on each log-in; Flask-Login's own "protection" would only
+    # add an IP/user-agent fingerprint that breaks on mobile networks.
+    login_manager.session_protection = None
+
+    @login_manager.unauthorized_handler
+    def _unauthorized() -> Response:
+        raise ChatError("unauthorized", "log in first")
+
+
+def _configure_logging(config: Config) -> None:
+    root = logging.getLogger()
+    if getattr(root, "_chatroom_configured", False):
+        return
+    handler = logging.StreamHandler()
+    if config.log_format == "json":
+        from chatroom.logs import JsonFormatter
+
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    root._chatroom_configured = True  # type: ignore[attr-defined]
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+

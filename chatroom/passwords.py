@@ -1,0 +1,61 @@
+"""Password hashing (argon2id) and the password policy."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from chatroom.config import PACKAGE_ROOT
+
+MIN_LENGTH = 10
+MAX_LENGTH = 256
+
+# At or above OWASP's argon2id minimum (m=19 MiB, t=2, p=1).
+HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
+
+
+@lru_cache(maxsize=1)
+def common_passwords() -> frozenset[str]:
+    """The 10,000 most common passwords, shipped with the package."""
+    path = PACKAGE_ROOT / "data" / "common-passwords.txt"
+    return frozenset(line.strip().lower() for line in path.read_text().splitlines() if line.strip())
+
+
+@lru_cache(maxsize=1)
+def _decoy_hash() -> str:
+    # Verified against when the email is unknown, so both failures cost one argon2 run.
+    return HASHER.hash("decoy password that matches no account")
+
+
+def policy_problem(password: str, username: str, email: str) -> str | None:
+    """Why this password is refused, or None when it is acceptable."""
+    if len(password) < MIN_LENGTH:
+        return f"must be at least {MIN_LENGTH} characters"
+    if len(password) > MAX_LENGTH:
+        return f"must be at most {MAX_LENGTH} characters"
+    lowered = password.lower()
+    if lowered in common_passwords():
+        return "is too common; choose something less guessable"
+    if lowered in {username.lower(), email.lower(), email.split("@", 1)[0].lower()}:
+        return "must not be your username or email"
+    return None
+
+
+def hash_password(password: str) -> str:
+    return HASHER.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    """Constant work whether or not an account exists: pass None for an unknown one."""
+    try:
+        return HASHER.verify(password_hash or _decoy_hash(), password) and password_hash is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def warm_up() -> None:
+    """Compute the decoy hash at start, not during the first unknown-email log-in."""
+    _decoy_hash()
+    common_passwords()

@@ -1,0 +1,1 @@
+"""Socket.IO handlers: parse, call one service, answer with an ack."""

@@ -1,0 +1,70 @@
+"""Payload schemas, validated at the edge (HTTP bodies and Socket.IO events)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt, StrictStr
+
+# Ids larger than a PostgreSQL bigint cannot exist; they are "not found", never an overflow.
+MAX_ID = 2**63 - 1
+
+
+def _storable(value: str) -> str:
+    # PostgreSQL text cannot hold NUL, and a lone surrogate cannot be encoded as UTF-8.
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValueError("must be valid Unicode text") from exc
+    return value
+
+
+Text = Annotated[StrictStr, AfterValidator(_storable)]
+PositiveId = Annotated[StrictInt, Field(ge=1)]
+RoomSlug = Annotated[Text, Field(min_length=1, max_length=64)]
+
+
+class Payload(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class SignupIn(Payload):
+    email: Annotated[Text, Field(max_length=320)]
+    username: Text
+    password: Annotated[Text, Field(max_length=1024)]
+
+
+class LoginIn(Payload):
+    email: Annotated[Text, Field(max_length=320)]
+    password: Annotated[Text, Field(max_length=1024)]
+
+
+class JoinIn(Payload):
+    room: RoomSlug
+    after_seq: Annotated[StrictInt, Field(ge=0)] | None = None
+
+
+class SendIn(Payload):
+    room: RoomSlug
+    # The length rule (1-4,000 after trimming, code too_long) is the service's business.
+    body: Annotated[Text, Field(max_length=1_000_000)]
+    client_id: Annotated[Text, Field(min_length=1, max_length=64)] | None = None
+
+
+class VoteIn(Payload):
+    message_id: PositiveId
+
+
+class HistoryIn(Payload):
+    room: RoomSlug
+    before: PositiveId | None = None
+    limit: Annotated[StrictInt, Field(ge=1)] = 50
+
+
+class HistoryQuery(Payload):
+    """The HTTP query string form of HistoryIn: values arrive as text."""
+
+    before: Annotated[int, Field(ge=1)] | None = None
+    limit: Annotated[int, Field(ge=1)] = 50

@@ -1,0 +1,139 @@
+"""Sign-up, log-in and the server-side sessions behind the cookie."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from chatroom import passwords
+from chatroom.errors import ChatError
+from chatroom.models import AuthSession, User, utcnow
+
+USERNAME_RE = re.compile(r"^[A-Za-z0-9_-]{3,32}$")
+# Refreshing last_seen_at on every request would turn every read into a write.
+LAST_SEEN_RESOLUTION = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class SessionUser:
+    """Who a cookie belongs to, as Flask-Login and the socket handlers see it."""
+
+    id: int
+    username: str
+    email: str
+    token: str
+
+    is_authenticated = True
+    is_active = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        # Flask-Login keeps this in the cookie: the session token, not the user id, so that
+        # ending the session on the server ends it everywhere.
+        return self.token
+
+    @property
+    def token_hash(self) -> str:
+        return hash_token(self.token)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def normalize_email(raw: str) -> str:
+    try:
+        result = validate_email(raw.strip(), check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise ChatError("invalid", f"email: {exc}", "email") from exc
+    return result.normalized
+
+
+def sign_up(session: Session, email: str, username: str, password: str) -> User:
+    """Create an account. Raises ChatError invalid/taken naming the field at fault."""
+    email = normalize_email(email)
+    username = username.strip()
+    if not USERNAME_RE.match(username):
+        raise ChatError("invalid", "username: must be 3-32 letters, digits, _ or -", "username")
+    problem = passwords.policy_problem(password, username, email)
+    if problem:
+        raise ChatError("invalid", f"password: {problem}", "password")
+    _raise_if_taken(session, email, username)
+    user = User(email=email, username=username, password_hash=passwords.hash_password(password))
+    session.add(user)
+    try:
+        session.commit()
+    except IntegrityError:
+        # Lost a race with an identical sign-up: report it as the check above would have.
+        session.rollback()
+        _raise_if_taken(session, email, username)
+        raise
+    return user
+
+
+def _raise_if_taken(session: Session, email: str, username: str) -> None:
+    if session.scalar(select(User.id).where(func.lower(User.email) == email.lower())) is not None:
+        raise ChatError("taken", "email is already registered", "email")
+    if session.scalar(select(User.id).where(func.lower(User.username) == username.lower())) is not None:
+        raise ChatError("taken", "username is already taken", "username")
+
+
+def authenticate(session: Session, email: str, password: str) -> User:
+    """The user with these credentials; one argon2 verification whether or not they exist."""
+    try:
+        normalized = normalize_email(email)
+    except ChatError:
+        normalized = email.strip()
+    user = session.scalar(select(User).where(func.lower(User.email) == normalized.lower()))
+    if not passwords.verify_password(user.password_hash if user else None, password) or user is None:
+        raise ChatError("bad_credentials", "wrong email or password")
+    if passwords.HASHER.check_needs_rehash(user.password_hash):
+        user.password_hash = passwords.hash_password(password)
+        session.commit()
+    return user
+
+
+def start_session(session: Session, user: User) -> SessionUser:
+    """A new server-side session (and token) for a log-in; never reuses an old one."""
+    token = secrets.token_urlsafe(32)
+    session.add(AuthSession(token_hash=hash_token(token), user_id=user.id))
+    session.commit()
+    return SessionUser(id=user.id, username=user.username, email=user.email, token=token)
+
+
+def end_session(session: Session, token: str) -> None:
+    session.execute(delete(AuthSession).where(AuthSession.token_hash == hash_token(token)))
+    session.commit()
+
+
+def resume_session(
+    session: Session, token: str, idle_timeout: int, absolute_timeout: int
+) -> SessionUser | None:
+    """The session behind a cookie token, or None when unknown or timed out."""
+    row = session.get(AuthSession, hash_token(token))
+    if row is None:
+        return None
+    now = utcnow()
+    created, seen = _aware(row.created_at), _aware(row.last_seen_at)
+    if now - created > timedelta(seconds=absolute_timeout) or now - seen > timedelta(seconds=idle_timeout):
+        session.delete(row)
+        session.commit()
+        return None
+    if now - seen > LAST_SEEN_RESOLUTION:
+        row.last_seen_at = now
+        session.commit()
+    user = row.user
+    return SessionUser(id=user.id, username=user.username, email=user.email, token=token)
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite hands back naive datetimes; everything is stored in UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -1,0 +1,139 @@
+"""Sending messages and reading a room's history and timeline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from chatroom import events
+from chatroom.errors import ChatError
+from chatroom.models import Message, Room, Vote
+from chatroom.ratelimits import socket_limits
+from chatroom.schemas import MAX_ID
+from chatroom.services.accounts import SessionUser
+from chatroom.services.rooms import get_room, next_seq_by_slug
+from chatroom.wire import message_view, room_view
+
+MAX_BODY = 4000
+PAGE_SIZE = 50
+MAX_PAGE_SIZE = 100
+# Past this many missed changes a reconnecting client starts over from the latest page.
+MAX_CATCH_UP = 1000
+
+
+@dataclass(frozen=True)
+class Sent:
+    message: dict[str, Any]
+    created: bool
+
+
+@dataclass(frozen=True)
+class Page:
+    messages: list[dict[str, Any]]
+    has_more: bool
+
+
+@dataclass(frozen=True)
+class Joined:
+    room: dict[str, Any]
+    messages: list[dict[str, Any]]
+    has_more: bool
+    seq: int
+    reset: bool
+
+
+def send_message(session: Session, author: SessionUser, room_slug: str, body: str, client_id: str | None) -> Sent:
+    """Store a message and broadcast it to the room after the commit.
+
+    A client_id the author used before returns the stored message and emits nothing, so a
+    retry after a lost ack never duplicates; such retries do not count toward the rate limit.
+    """
+    body = body.strip()
+    if not body:
+        raise ChatError("invalid", "body: must not be empty", "body")
+    if len(body) > MAX_BODY:
+        raise ChatError("too_long", f"body: at most {MAX_BODY} characters", "body")
+    if client_id is not None:
+        existing = _by_client_id(session, author, client_id)
+        if existing is not None:
+            return existing
+    socket_limits.hit_message(author.id)
+    room_id, seq = next_seq_by_slug(session, room_slug)
+    message = Message(room_id=room_id, author_id=author.id, body=body, client_id=client_id, seq=seq)
+    session.add(message)
+    try:
+        session.commit()
+    except IntegrityError:
+        # The same client_id raced in through another connection; that one won.
+        session.rollback()
+        if client_id is not None and (existing := _by_client_id(session, author, client_id)) is not None:
+            return existing
+        raise
+    view = message_view(message, room_slug)
+    events.message_created(view)
+    return Sent(view, created=True)
+
+
+def _by_client_id(session: Session, author: SessionUser, client_id: str) -> Sent | None:
+    row = session.execute(
+        select(Message, Room.slug, Vote.value)
+        .join(Room, Room.id == Message.room_id)
+        .outerjoin(Vote, and_(Vote.message_id == Message.id, Vote.user_id == author.id))
+        .where(Message.author_id == author.id, Message.client_id == client_id)
+    ).first()
+    if row is None:
+        return None
+    message, slug, my_vote = row
+    return Sent(message_view(message, slug, my_vote or 0), created=False)
+
+
+def load_history(
+    session: Session, reader_id: int, room_slug: str, before: int | None = None, limit: int = PAGE_SIZE
+) -> Page:
+    """Up to `limit` messages older than id `before` (or the newest), oldest first."""
+    room = get_room(session, room_slug)
+    return _page(session, reader_id, room, before, limit)
+
+
+def _page(session: Session, reader_id: int, room: Room, before: int | None, limit: int) -> Page:
+    limit = max(1, min(limit, MAX_PAGE_SIZE))
+    query = (
+        select(Message, Vote.value)
+        .outerjoin(Vote, and_(Vote.message_id == Message.id, Vote.user_id == reader_id))
+        .where(Message.room_id == room.id)
+        .order_by(Message.id.desc())
+        .limit(limit + 1)
+    )
+    if before is not None and before <= MAX_ID:
+        query = query.where(Message.id < before)
+    rows = list(session.execute(query).all())
+    has_more = len(rows) > limit
+    rows = rows[:limit][::-1]
+    return Page([message_view(m, room.slug, v or 0) for m, v in rows], has_more)
+
+
+def join_room(session: Session, reader_id: int, room_slug: str, after_seq: int | None) -> Joined:
+    """The state a (re)joining client needs, and the room's seq watermark.
+
+    Call after the socket entered the room's channel: any change committed after the reads
+    below then reaches the client as a broadcast, so nothing falls between the two.
+    """
+    room = get_room(session, room_slug)
+    watermark = room.seq
+    if after_seq is not None and 0 <= watermark - after_seq <= MAX_CATCH_UP:
+        rows = session.execute(
+            select(Message, Vote.value)
+            .outerjoin(Vote, and_(Vote.message_id == Message.id, Vote.user_id == reader_id))
+            .where(Message.room_id == room.id, Message.seq > after_seq)
+            .order_by(Message.seq)
+        ).all()
+        messages = [message_view(m, room.slug, v or 0) for m, v in rows]
+        return Joined(room_view(room), messages, False, watermark, reset=False)
+    page = _page(session, reader_id, room, None, PAGE_SIZE)
+    # A client that asked to catch up but missed too much (or holds a seq from another
+    # database) must drop what it has: `reset` tells it so.
+    return Joined(room_view(room), page.messages, page.has_more, watermark, reset=after_seq is not None)

@@ -1,0 +1,130 @@
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+
+from chatroom.errors import ChatError
+from chatroom.extensions import db
+from chatroom.services import accounts
+from tests.conftest import PASSWORD
+
+
+def test_sign_up_normalizes_and_hashes(app: Flask) -> None:
+    with db.session() as s:
+        user = accounts.sign_up(s, " Ann@Example.COM ", "ann_1", PASSWORD)
+    assert user.email == "Ann@example.com"
+    assert user.password_hash.startswith("$argon2id$")
+    assert PASSWORD not in user.password_hash
+
+
+def test_argon2_parameters_meet_owasp_minimum(app: Flask) -> None:
+    with db.session() as s:
+        user = accounts.sign_up(s, "p@example.com", "params", PASSWORD)
+    params = user.password_hash.split("$")[3]
+    fields = dict(part.split("=") for part in params.split(","))
+    assert int(fields["m"]) >= 19 * 1024
+    assert int(fields["t"]) >= 2
+
+
+@pytest.mark.parametrize(
+    ("email", "username", "password", "field"),
+    [
+        ("not-an-email", "okname", PASSWORD, "email"),
+        ("a@example.com", "no", PASSWORD, "username"),
+        ("a@example.com", "x" * 33, PASSWORD, "username"),
+        ("a@example.com", "bad name!", PASSWORD, "username"),
+        ("a@example.com", "okname", "short", "password"),
+        ("a@example.com", "okname", "x" * 257, "password"),
+        ("a@example.com", "okname", "1234567890", "password"),
+        ("a@example.com", "okname", "iloveyou12", "password"),
+        ("a@example.com", "longusername", "LongUserName", "password"),
+        ("someone.long@example.com", "okname", "Someone.Long@example.com", "password"),
+    ],
+)
+def test_sign_up_rejects_bad_input_naming_the_field(
+    app: Flask, email: str, username: str, password: str, field: str
+) -> None:
+    with db.session() as s, pytest.raises(ChatError) as caught:
+        accounts.sign_up(s, email, username, password)
+    assert caught.value.code == "invalid"
+    assert caught.value.field == field
+
+
+def test_common_password_list_has_ten_thousand_entries() -> None:
+    from chatroom.passwords import common_passwords
+
+    assert len(common_passwords()) >= 9900
+    assert "password" in common_passwords()
+
+
+def test_email_and_username_are_unique_ignoring_case(app: Flask) -> None:
+    with db.session() as s:
+        accounts.sign_up(s, "dup@example.com", "Dupe", PASSWORD)
+        with pytest.raises(ChatError) as by_email:
+            accounts.sign_up(s, "DUP@EXAMPLE.COM", "other", PASSWORD)
+        with pytest.raises(ChatError) as by_name:
+            accounts.sign_up(s, "other@example.com", "dUPE", PASSWORD)
+    assert (by_email.value.code, by_email.value.field) == ("taken", "email")
+    assert (by_name.value.code, by_name.value.field) == ("taken", "username")
+
+
+def test_authenticate_same_error_for_unknown_email_and_wrong_password(app: Flask) -> None:
+    with db.session() as s:
+        accounts.sign_up(s, "known@example.com", "known", PASSWORD)
+        errors = []
+        for email, password in [("known@example.com", "wrong password!"), ("nobody@example.com", PASSWORD)]:
+            with pytest.raises(ChatError) as caught:
+                accounts.authenticate(s, email, password)
+            errors.append(caught.value.body())
+        assert errors[0] == errors[1]
+        assert accounts.authenticate(s, "KNOWN@example.com", PASSWORD).username == "known"
+
+
+def test_unknown_email_still_runs_one_argon2_verification(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    from chatroom import passwords
+
+    calls: list[str] = []
+
+    class CountingHasher(type(passwords.HASHER)):  # type: ignore[misc]
+        def verify(self, hash: str | bytes, password: str | bytes) -> bool:  # noqa: A002
+            calls.append(str(hash))
+            return bool(super().verify(hash, password))
+
+    monkeypatch.setattr(passwords, "HASHER", CountingHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1))
+    with db.session() as s, pytest.raises(ChatError):
+        accounts.authenticate(s, "ghost@example.com", PASSWORD)
+    assert len(calls) == 1 and calls[0].startswith("$argon2id$")
+
+
+def test_sessions_end_and_time_out(app: Flask) -> None:
+    with db.session() as s:
+        user = accounts.sign_up(s, "sess@example.com", "sess", PASSWORD)
+        first = accounts.start_session(s, user)
+        second = accounts.start_session(s, user)
+        assert first.token != second.token
+        assert accounts.resume_session(s, first.token, 60, 60) == first
+        accounts.end_session(s, first.token)
+        assert accounts.resume_session(s, first.token, 60, 60) is None
+        assert accounts.resume_session(s, second.token, 60, 60) is not None
+        assert accounts.resume_session(s, "forged-token", 60, 60) is None
+
+
+def test_expired_sessions_are_refused(app: Flask) -> None:
+    from datetime import timedelta
+
+    from chatroom.models import AuthSession
+
+    with db.session() as s:
+        user = accounts.sign_up(s, "old@example.com", "oldsession", PASSWORD)
+        token = accounts.start_session(s, user).token
+        row = s.get(AuthSession, accounts.hash_token(token))
+        assert row is not None
+        row.last_seen_at -= timedelta(seconds=120)
+        s.commit()
+        assert accounts.resume_session(s, token, idle_timeout=60, absolute_timeout=3600) is None
+        token = accounts.start_session(s, user).token
+        row = s.get(AuthSession, accounts.hash_token(token))
+        assert row is not None
+        row.created_at -= timedelta(seconds=7200)
+        s.commit()
+        assert accounts.resume_session(s, token, idle_timeout=3600, absolute_timeout=3600) is None

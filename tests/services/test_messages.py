@@ -1,0 +1,157 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from flask import Flask
+
+from chatroom.errors import ChatError
+from chatroom.extensions import db
+from chatroom.services import accounts, messages, votes
+from chatroom.services.accounts import SessionUser
+from tests.conftest import PASSWORD
+
+
+def make_user(name: str) -> SessionUser:
+    with db.session() as s:
+        user = accounts.sign_up(s, f"{name}@example.com", name, PASSWORD)
+        return accounts.start_session(s, user)
+
+
+@pytest.fixture
+def author(app: Flask) -> SessionUser:
+    return make_user("author")
+
+
+def send(user: SessionUser, body: str, client_id: str | None = None, room: str = "general") -> messages.Sent:
+    with db.session() as s:
+        return messages.send_message(s, user, room, body, client_id)
+
+
+def test_send_trims_and_numbers_the_timeline(author: SessionUser) -> None:
+    first = send(author, "  hello\n")
+    second = send(author, "again")
+    assert first.created and first.message["body"] == "hello"
+    assert first.message["author"] == {"id": author.id, "username": "author"}
+    assert first.message["created_at"].endswith("Z")
+    assert second.message["seq"] == first.message["seq"] + 1
+
+
+@pytest.mark.parametrize(("body", "code"), [("   ", "invalid"), ("x" * 4001, "too_long"), ("\n" + "y" * 4001, "too_long")])
+def test_send_rejects_bad_bodies(author: SessionUser, body: str, code: str) -> None:
+    with pytest.raises(ChatError) as caught:
+        send(author, body)
+    assert caught.value.code == code
+
+
+def test_body_of_exactly_4000_characters_is_accepted(author: SessionUser) -> None:
+    assert len(send(author, " " + "z" * 4000 + " ").message["body"]) == 4000
+
+
+def test_unknown_room_is_not_found_and_takes_no_seq(author: SessionUser) -> None:
+    with pytest.raises(ChatError) as caught:
+        send(author, "hi", room="nowhere")
+    assert caught.value.code == "not_found"
+    assert send(author, "hi").message["seq"] == 1
+
+
+def test_repeated_client_id_returns_the_stored_message(author: SessionUser) -> None:
+    first = send(author, "once", "c-1")
+    again = send(author, "once (retry)", "c-1")
+    assert not again.created
+    assert again.message == first.message
+    with db.session() as s:
+        assert len(messages.load_history(s, author.id, "general").messages) == 1
+
+
+def test_client_ids_are_per_author(app: Flask) -> None:
+    alice, bob = make_user("alice"), make_user("bob")
+    assert send(alice, "a", "same").created
+    assert send(bob, "b", "same").created
+
+
+def test_repeated_client_id_does_not_count_toward_rate_limit(
+    make_app: Callable[..., Flask], sqlite_url: str
+) -> None:
+    make_app(sqlite_url, rate_limits=True)
+    user = make_user("limited")
+    for i in range(20):
+        send(user, f"m{i}", f"id-{i}")
+    for i in range(20):
+        assert not send(user, "retry", f"id-{i}").created
+    with pytest.raises(ChatError) as caught:
+        send(user, "one too many", "id-new")
+    assert caught.value.code == "rate_limited"
+
+
+def test_history_pages_reach_every_message_once(author: SessionUser) -> None:
+    ids = [send(author, f"m{i}").message["id"] for i in range(237)]
+    seen: list[int] = []
+    before = None
+    with db.session() as s:
+        while True:
+            page = messages.load_history(s, author.id, "general", before, 50)
+            seen = [m["id"] for m in page.messages] + seen
+            assert [m["id"] for m in page.messages] == sorted(m["id"] for m in page.messages)
+            if not page.has_more:
+                break
+            before = page.messages[0]["id"]
+    assert seen == ids
+
+
+def test_history_limit_is_capped_and_defaults_to_fifty(author: SessionUser) -> None:
+    for i in range(120):
+        send(author, f"m{i}")
+    with db.session() as s:
+        assert len(messages.load_history(s, author.id, "general").messages) == 50
+        assert len(messages.load_history(s, author.id, "general", limit=500).messages) == 100
+        huge = messages.load_history(s, author.id, "general", before=2**70, limit=5)
+    assert [m["body"] for m in huge.messages] == [f"m{i}" for i in range(115, 120)]
+
+
+def test_history_shows_the_readers_own_vote(app: Flask) -> None:
+    alice, bob = make_user("alice"), make_user("bob")
+    message_id = send(alice, "vote on me").message["id"]
+    with db.session() as s:
+        votes.cast_vote(s, bob, message_id, -1)
+    with db.session() as s:
+        assert messages.load_history(s, bob.id, "general").messages[0]["my_vote"] == -1
+        assert messages.load_history(s, alice.id, "general").messages[0]["my_vote"] == 0
+
+
+def test_join_without_after_seq_gives_latest_page_and_watermark(author: SessionUser) -> None:
+    for i in range(60):
+        send(author, f"m{i}")
+    with db.session() as s:
+        joined = messages.join_room(s, author.id, "general", None)
+    assert len(joined.messages) == 50 and joined.has_more
+    assert joined.messages[-1]["body"] == "m59"
+    assert joined.seq == 60
+    assert joined.reset is False
+
+
+def test_join_after_seq_returns_each_changed_message_once_in_seq_order(app: Flask) -> None:
+    alice, bob = make_user("alice"), make_user("bob")
+    old = send(alice, "old").message
+    with db.session() as s:
+        watermark = messages.join_room(s, bob.id, "general", None).seq
+    new = send(alice, "new").message
+    with db.session() as s:
+        votes.cast_vote(s, bob, old["id"], 1)
+        votes.cast_vote(s, bob, old["id"], -1)
+        caught_up = messages.join_room(s, bob.id, "general", watermark)
+    assert [(m["id"], m["seq"]) for m in caught_up.messages] == [(new["id"], 2), (old["id"], 4)]
+    assert caught_up.messages[1]["downvotes"] == 1 and caught_up.messages[1]["my_vote"] == -1
+    assert caught_up.seq == 4 and not caught_up.reset
+
+
+def test_join_resets_after_too_many_changes_or_a_foreign_seq(author: SessionUser) -> None:
+    for i in range(messages.MAX_CATCH_UP + 2):
+        send(author, f"m{i}")
+    with db.session() as s:
+        too_far = messages.join_room(s, author.id, "general", 1)
+        in_reach = messages.join_room(s, author.id, "general", 2)
+        future = messages.join_room(s, author.id, "general", 10**9)
+    assert too_far.reset and len(too_far.messages) == 50
+    assert not in_reach.reset and len(in_reach.messages) == messages.MAX_CATCH_UP
+    assert future.reset
