@@ -1,0 +1,98 @@
+import { render, screen, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { describe, expect, it, vi } from "vitest";
+import { makeMessage } from "../__tests__/fakeSocket";
+import { toHeld, type OutgoingMessage } from "../hooks/chatState";
+import { MessageList } from "./MessageList";
+
+const now = Date.parse("2026-11-28T12:00:00Z");
+
+function renderList(overrides: Partial<Parameters<typeof MessageList>[0]> = {}) {
+  const props = {
+    messages: [
+      toHeld(makeMessage({ id: 1, body: "<img src=x onerror=alert(1)>", created_at: "2026-11-28T11:55:00Z" })),
+      toHeld(makeMessage({ id: 2, body: "line one\nline two https://example.com", my_vote: 1, upvotes: 3, downvotes: 5, score: -2 })),
+    ],
+    outbox: [] as OutgoingMessage[],
+    hasMore: false,
+    joined: true,
+    myId: 1,
+    username: "me",
+    now,
+    canVote: true,
+    onVote: vi.fn(),
+    onRetry: vi.fn(),
+    loadOlder: vi.fn(() => Promise.resolve()),
+    ...overrides,
+  };
+  render(<MessageList {...props} />);
+  return props;
+}
+
+describe("MessageList", () => {
+  it("renders one list item per message inside the list named Messages", () => {
+    renderList();
+    const list = screen.getByRole("list", { name: "Messages" });
+    expect(within(list).getAllByRole("listitem")).toHaveLength(2);
+  });
+
+  it("shows markup as literal text", () => {
+    renderList();
+    expect(screen.getByText("<img src=x onerror=alert(1)>")).toBeInTheDocument();
+    expect(document.querySelector("img")).toBeNull();
+  });
+
+  it("keeps line breaks and makes links safe to open", () => {
+    renderList();
+    const link = screen.getByRole("link", { name: "https://example.com" });
+    expect(link).toHaveAttribute("rel", "noopener noreferrer");
+    expect(link).toHaveAttribute("target", "_blank");
+    expect(link.closest("p")?.textContent).toBe("line one\nline two https://example.com");
+  });
+
+  it("shows a relative time with the absolute time on hover", () => {
+    renderList();
+    const time = screen.getByText("5 min ago");
+    expect(time.tagName).toBe("TIME");
+    expect(time).toHaveAttribute("dateTime", "2026-11-28T11:55:00Z");
+    expect(time.getAttribute("title")).toMatch(/2026/);
+  });
+
+  it("shows votes with aria-pressed and the score as a bare number", async () => {
+    const user = userEvent.setup();
+    const props = renderList();
+    const [first, second] = screen.getAllByRole("listitem");
+    const own = within(second as HTMLElement);
+    expect(own.getByRole("button", { name: "Upvote" })).toHaveAttribute("aria-pressed", "true");
+    expect(own.getByRole("button", { name: "Downvote" })).toHaveAttribute("aria-pressed", "false");
+    expect(own.getByLabelText(/score/)).toHaveTextContent(/^-2$/);
+    await user.click(within(first as HTMLElement).getByRole("button", { name: "Downvote" }));
+    expect(props.onVote).toHaveBeenCalledWith(1, "downvote");
+  });
+
+  it("shows pending messages and a retry control for failed ones", async () => {
+    const user = userEvent.setup();
+    const props = renderList({
+      outbox: [
+        { clientId: "c-1", body: "on its way", createdAt: "2026-11-28T11:59:59Z", status: "pending", error: null },
+        { clientId: "c-2", body: "refused", createdAt: "2026-11-28T11:59:59Z", status: "failed", error: "Too many messages" },
+      ],
+    });
+    expect(screen.getAllByRole("listitem")).toHaveLength(4);
+    expect(screen.getByText("Sending…")).toBeInTheDocument();
+    await user.click(screen.getByRole("button", { name: /not sent: retry/i }));
+    expect(props.onRetry).toHaveBeenCalledWith("c-2");
+  });
+
+  it("loads older messages by itself while the first page does not fill the view", async () => {
+    // jsdom lays nothing out, so the list never overflows its scroller.
+    const props = renderList({ hasMore: true });
+    expect(props.loadOlder).toHaveBeenCalledTimes(1);
+    expect(await screen.findByRole("button", { name: "Load older messages" })).toBeEnabled();
+  });
+
+  it("says where the room begins when there is nothing older", () => {
+    renderList({ hasMore: false });
+    expect(screen.getByText("This is the beginning of #general.")).toBeInTheDocument();
+  });
+});

@@ -1,0 +1,237 @@
+import { describe, expect, it } from "vitest";
+import { makeMessage } from "../__tests__/fakeSocket";
+import { chatReducer, initialChatState, type ChatAction, type ChatState } from "./chatState";
+
+const ME = 1;
+
+function run(actions: ChatAction[], start: ChatState = initialChatState): ChatState {
+  return actions.reduce((state, action) => chatReducer(state, action, ME), start);
+}
+
+function joinedWith(ids: number[], seq = Math.max(0, ...ids)): ChatState {
+  return run([{ type: "joined", messages: ids.map((id) => makeMessage({ id })), seq, hasMore: true, replace: true }]);
+}
+
+const ids = (state: ChatState) => state.messages.map((message) => message.id);
+
+describe("chatReducer: the message list", () => {
+  it("holds the first page in id order and takes the watermark from the join ack", () => {
+    const state = run([
+      {
+        type: "joined",
+        messages: [makeMessage({ id: 3 }), makeMessage({ id: 1 }), makeMessage({ id: 2 })],
+        seq: 7,
+        hasMore: true,
+        replace: true,
+      },
+    ]);
+    expect(ids(state)).toEqual([1, 2, 3]);
+    expect(state.watermark).toBe(7);
+    expect(state.hasMore).toBe(true);
+    expect(state.joined).toBe(true);
+  });
+
+  it("keeps each message once however often it arrives", () => {
+    const message = makeMessage({ id: 4, seq: 4 });
+    const state = run(
+      [
+        { type: "message_received", message },
+        { type: "message_received", message },
+        { type: "joined", messages: [message], seq: 4, hasMore: false, replace: false },
+        { type: "older_loaded", messages: [makeMessage({ id: 2 }), message], hasMore: false },
+      ],
+      joinedWith([1, 2, 3]),
+    );
+    expect(ids(state)).toEqual([1, 2, 3, 4]);
+  });
+
+  it("orders by id when messages arrive out of order", () => {
+    const state = run(
+      [
+        { type: "message_received", message: makeMessage({ id: 12, seq: 12 }) },
+        { type: "message_received", message: makeMessage({ id: 11, seq: 11 }) },
+        { type: "older_loaded", messages: [makeMessage({ id: 5 }), makeMessage({ id: 6 })], hasMore: false },
+      ],
+      joinedWith([8, 10], 10),
+    );
+    expect(ids(state)).toEqual([5, 6, 8, 10, 11, 12]);
+    expect(state.hasMore).toBe(false);
+  });
+
+  it("moves a message from pending to sent when its ack comes, without a duplicate from the broadcast", () => {
+    const sent = makeMessage({ id: 9, seq: 9, body: "hi", client_id: "c-1", author: { id: ME, username: "me" } });
+    let state = run(
+      [{ type: "send_started", clientId: "c-1", body: "hi", createdAt: "2026-11-28T10:00:00Z", online: true }],
+      joinedWith([1], 8),
+    );
+    expect(state.outbox).toEqual([expect.objectContaining({ clientId: "c-1", status: "pending" })]);
+    state = run([{ type: "send_acked", clientId: "c-1", message: sent }, { type: "message_received", message: sent }], state);
+    expect(state.outbox).toEqual([]);
+    expect(ids(state)).toEqual([1, 9]);
+    expect(state.watermark).toBe(9);
+  });
+
+  it("settles a pending message when the broadcast comes before the ack", () => {
+    const sent = makeMessage({ id: 9, seq: 9, client_id: "c-1", author: { id: ME, username: "me" } });
+    const state = run(
+      [
+        { type: "send_started", clientId: "c-1", body: "hi", createdAt: "2026-11-28T10:00:00Z", online: true },
+        { type: "message_received", message: sent },
+        { type: "send_acked", clientId: "c-1", message: sent },
+      ],
+      joinedWith([1], 8),
+    );
+    expect(state.outbox).toEqual([]);
+    expect(ids(state)).toEqual([1, 9]);
+  });
+
+  it("does not take someone else's message with the same client_id for ours", () => {
+    const theirs = makeMessage({ id: 9, client_id: "c-1", author: { id: 2, username: "bob" } });
+    const state = run(
+      [
+        { type: "send_started", clientId: "c-1", body: "hi", createdAt: "2026-11-28T10:00:00Z", online: true },
+        { type: "message_received", message: theirs },
+      ],
+      joinedWith([1], 8),
+    );
+    expect(state.outbox).toHaveLength(1);
+  });
+
+  it("marks a refused send as failed and a retry as pending again with the same client_id", () => {
+    let state = run(
+      [
+        { type: "send_started", clientId: "c-1", body: "hi", createdAt: "2026-11-28T10:00:00Z", online: true },
+        { type: "send_failed", clientId: "c-1", error: "slow down" },
+      ],
+      joinedWith([1]),
+    );
+    expect(state.outbox[0]).toMatchObject({ status: "failed", error: "slow down" });
+    state = run([{ type: "send_started", clientId: "c-1", body: "hi", createdAt: "x", online: true }], state);
+    expect(state.outbox).toHaveLength(1);
+    expect(state.outbox[0]).toMatchObject({ clientId: "c-1", status: "pending", error: null });
+  });
+
+  it("queues a message written offline and sends it when flushed", () => {
+    let state = run(
+      [{ type: "send_started", clientId: "c-2", body: "later", createdAt: "2026-11-28T10:00:00Z", online: false }],
+      joinedWith([1]),
+    );
+    expect(state.outbox[0]?.status).toBe("queued");
+    state = run([{ type: "outbox_flushing", clientIds: ["c-2"] }], state);
+    expect(state.outbox[0]?.status).toBe("pending");
+    state = run([{ type: "send_interrupted", clientId: "c-2" }], state);
+    expect(state.outbox[0]?.status).toBe("queued");
+  });
+});
+
+describe("chatReducer: votes and the room timeline", () => {
+  it("applies newer vote totals and keeps our own vote", () => {
+    let state = joinedWith([1, 2], 2);
+    state = run(
+      [{ type: "vote_acked", ack: { ok: true, message_id: 2, upvotes: 1, downvotes: 0, score: 1, my_vote: 1, seq: 3 } }],
+      state,
+    );
+    expect(state.messages[1]).toMatchObject({ score: 1, myVote: 1, seq: 3 });
+    state = run(
+      [{ type: "vote_received", totals: { message_id: 2, upvotes: 2, downvotes: 1, score: 1, seq: 4 } }],
+      state,
+    );
+    expect(state.messages[1]).toMatchObject({ upvotes: 2, downvotes: 1, score: 1, myVote: 1, seq: 4 });
+    expect(state.watermark).toBe(4);
+  });
+
+  it("ignores a vote broadcast that is not newer than the held state", () => {
+    let state = joinedWith([1], 1);
+    state = run([{ type: "vote_received", totals: { message_id: 1, upvotes: 3, downvotes: 0, score: 3, seq: 5 } }], state);
+    state = run([{ type: "vote_received", totals: { message_id: 1, upvotes: 2, downvotes: 0, score: 2, seq: 4 } }], state);
+    state = run([{ type: "vote_received", totals: { message_id: 1, upvotes: 9, downvotes: 0, score: 9, seq: 5 } }], state);
+    expect(state.messages[0]).toMatchObject({ score: 3, seq: 5 });
+  });
+
+  it("ignores a stale data broadcast and keeps the newer state", () => {
+    let state = joinedWith([1], 1);
+    state = run([{ type: "vote_received", totals: { message_id: 1, upvotes: 1, downvotes: 0, score: 1, seq: 2 } }], state);
+    state = run([{ type: "message_received", message: makeMessage({ id: 1, seq: 1 }) }], state);
+    expect(state.messages[0]).toMatchObject({ score: 1, seq: 2 });
+  });
+
+  it("takes our own vote from a late ack but not its older totals", () => {
+    let state = joinedWith([1], 1);
+    state = run([{ type: "vote_received", totals: { message_id: 1, upvotes: 2, downvotes: 0, score: 2, seq: 3 } }], state);
+    state = run(
+      [{ type: "vote_acked", ack: { ok: true, message_id: 1, upvotes: 1, downvotes: 0, score: 1, my_vote: 1, seq: 2 } }],
+      state,
+    );
+    expect(state.messages[0]).toMatchObject({ score: 2, myVote: 1, seq: 3 });
+  });
+
+  it("removes our vote when the ack says my_vote 0", () => {
+    let state = run(
+      [{ type: "joined", messages: [makeMessage({ id: 1, my_vote: 1, upvotes: 1, score: 1 })], seq: 1, hasMore: false, replace: true }],
+    );
+    state = run(
+      [{ type: "vote_acked", ack: { ok: true, message_id: 1, upvotes: 0, downvotes: 0, score: 0, my_vote: 0, seq: 2 } }],
+      state,
+    );
+    expect(state.messages[0]).toMatchObject({ score: 0, myVote: 0 });
+  });
+
+  it("keeps our vote when a data broadcast (my_vote 0) brings a newer state", () => {
+    let state = run(
+      [{ type: "joined", messages: [makeMessage({ id: 1, my_vote: -1, downvotes: 1, score: -1 })], seq: 1, hasMore: false, replace: true }],
+    );
+    state = run([{ type: "message_received", message: makeMessage({ id: 1, seq: 2, downvotes: 1, score: -1 }) }], state);
+    expect(state.messages[0]?.myVote).toBe(-1);
+  });
+
+  it("advances the watermark only over changes without a gap", () => {
+    let state = joinedWith([1], 10);
+    state = run([{ type: "vote_received", totals: { message_id: 1, upvotes: 1, downvotes: 0, score: 1, seq: 12 } }], state);
+    expect(state.watermark).toBe(10);
+    state = run([{ type: "message_received", message: makeMessage({ id: 2, seq: 11 }) }], state);
+    expect(state.watermark).toBe(12);
+    expect(state.seenAbove).toEqual([]);
+  });
+
+  it("merges a catch-up join and takes its seq as the new watermark", () => {
+    let state = joinedWith([1, 2], 2);
+    state = run(
+      [
+        {
+          type: "joined",
+          messages: [makeMessage({ id: 2, seq: 5, upvotes: 3, score: 3 }), makeMessage({ id: 3, seq: 6 })],
+          seq: 6,
+          hasMore: false,
+          replace: false,
+        },
+      ],
+      state,
+    );
+    expect(ids(state)).toEqual([1, 2, 3]);
+    expect(state.messages[1]?.score).toBe(3);
+    expect(state.watermark).toBe(6);
+    expect(state.hasMore).toBe(true);
+  });
+
+  it("drops what it holds on reset but keeps the outbox", () => {
+    let state = run(
+      [{ type: "send_started", clientId: "c-9", body: "mine", createdAt: "2026-11-28T10:00:00Z", online: false }],
+      joinedWith([1, 2, 3], 3),
+    );
+    state = run(
+      [{ type: "joined", messages: [makeMessage({ id: 2000, seq: 5000 })], seq: 5000, hasMore: true, replace: true }],
+      state,
+    );
+    expect(ids(state)).toEqual([2000]);
+    expect(state.watermark).toBe(5000);
+    expect(state.outbox.map((item) => item.clientId)).toEqual(["c-9"]);
+  });
+
+  it("keeps a broadcast that arrived before the first join ack when it is newer than the ack", () => {
+    let state = run([{ type: "message_received", message: makeMessage({ id: 8, seq: 8 }) }]);
+    expect(state.watermark).toBeNull();
+    state = run([{ type: "joined", messages: [makeMessage({ id: 6, seq: 7 })], seq: 7, hasMore: false, replace: true }], state);
+    expect(ids(state)).toEqual([6, 8]);
+    expect(state.watermark).toBe(8);
+  });
+});
