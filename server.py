@@ -34,8 +34,13 @@ def main() -> int:
     if config.auto_migrate:
         upgrade(config.database_url)
     warm_up()
-    log.info("Chatroom serving on http://%s:%d (%s, %s)", config.host, config.port, ASYNC_MODE,
-             config.database_url.split(":", 1)[0])
+    log.info(
+        "Chatroom serving on http://%s:%d (%s, %s)",
+        config.host,
+        config.port,
+        ASYNC_MODE,
+        config.database_url.split(":", 1)[0],
+    )
     socketio.run(app, host=config.host, port=config.port, allow_unsafe_werkzeug=True, log_output=False)
     return 0
 

@@ -49,6 +49,9 @@ def create_app(config: Config | None = None) -> Flask:
 
     origins = OriginPolicy(config.allowed_origins)
     install_security(app, origins)
+    # Flask-SocketIO accumulates options across init_app calls; an app built without Redis
+    # must not inherit the queue of one built before it in the same process (tests do this).
+    socketio.server_options.clear()
     socketio.init_app(
         app,
         async_mode=config.async_mode,
@@ -100,4 +103,3 @@ def _configure_logging(config: Config) -> None:
     root.setLevel(logging.INFO)
     root._chatroom_configured = True  # type: ignore[attr-defined]
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
-

@@ -102,9 +102,7 @@ class Config:
             port = int(env.get("PORT", "5000"))
         except ValueError as exc:
             raise ConfigError(f"PORT must be a number, got {env.get('PORT')!r}") from exc
-        origins = tuple(
-            o.strip().rstrip("/") for o in env.get("CHATROOM_ALLOWED_ORIGINS", "").split(",") if o.strip()
-        )
+        origins = tuple(o.strip().rstrip("/") for o in env.get("CHATROOM_ALLOWED_ORIGINS", "").split(",") if o.strip())
         if "*" in origins:
             raise ConfigError("CHATROOM_ALLOWED_ORIGINS may not contain '*': list the origins")
         values: dict[str, object] = dict(

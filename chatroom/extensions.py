@@ -64,8 +64,7 @@ def make_engine(url: str, timeout_seconds: int = 5) -> Engine:
         connect_args={
             "connect_timeout": timeout_seconds,
             # A statement stuck behind a lock or a dead peer fails instead of hanging a request.
-            "options": f"-c statement_timeout={timeout_seconds * 1000} "
-            f"-c lock_timeout={timeout_seconds * 1000}",
+            "options": f"-c statement_timeout={timeout_seconds * 1000} -c lock_timeout={timeout_seconds * 1000}",
             "keepalives": 1,
             "keepalives_idle": 10,
             "keepalives_interval": 5,

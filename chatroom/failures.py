@@ -19,9 +19,7 @@ def as_chat_error(exc: BaseException) -> ChatError:
         return exc
     if isinstance(exc, ValidationError):
         return from_validation_error(exc)
-    if isinstance(exc, (OperationalError, PoolTimeout)) or (
-        isinstance(exc, DBAPIError) and exc.connection_invalidated
-    ):
+    if isinstance(exc, (OperationalError, PoolTimeout)) or (isinstance(exc, DBAPIError) and exc.connection_invalidated):
         log.warning("database unavailable: %s", exc.__class__.__name__)
         return ChatError("unavailable", "the database is not answering; try again shortly")
     log.exception("unexpected error", exc_info=exc)

@@ -26,7 +26,9 @@ class SocketRateLimits:
 
     def init(self, config: Config) -> None:
         self._limiter = (
-            MovingWindowRateLimiter(storage_from_string(config.rate_limit_storage, key_prefix=f"{config.redis_prefix}:socket"))
+            MovingWindowRateLimiter(
+                storage_from_string(config.rate_limit_storage, key_prefix=f"{config.redis_prefix}:socket")
+            )
             if config.rate_limits
             else None
         )

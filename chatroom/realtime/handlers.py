@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 from flask import current_app, session
 from flask_login import current_user
-from flask_socketio import SocketIO, disconnect, join_room
+from flask_socketio import ConnectionRefusedError, SocketIO, disconnect, join_room
 
 from chatroom import events
 from chatroom.errors import ChatError
@@ -44,6 +44,11 @@ def _socket_user() -> accounts.SessionUser:
     return user
 
 
+def _refusal(error: ChatError) -> ConnectionRefusedError:
+    # Clients see {"message": code, "data": {"code", "message"}} in their connect_error.
+    return ConnectionRefusedError(error.code, error.body()["error"])
+
+
 def register(socketio: SocketIO) -> None:
     def event(name: str, schema: type[P]) -> Callable[[Callable[[accounts.SessionUser, P], Ack]], None]:
         """Bind a handler that gets the caller and a validated payload, and always acks."""
@@ -65,8 +70,12 @@ def register(socketio: SocketIO) -> None:
 
     @socketio.on("connect")
     def on_connect(_auth: Any = None) -> None:
-        if not current_user.is_authenticated:
-            raise ConnectionRefusedError({"code": "unauthorized", "message": "log in first"})
+        try:
+            authenticated = current_user.is_authenticated
+        except Exception as exc:
+            raise _refusal(as_chat_error(exc)) from exc
+        if not authenticated:
+            raise _refusal(ChatError("unauthorized", "log in first"))
         user: accounts.SessionUser = current_user._get_current_object()
         session[_USER_KEY] = user
         session[_CHECKED_KEY] = time.monotonic()
@@ -110,8 +119,3 @@ def register(socketio: SocketIO) -> None:
         with db.session() as s:
             page = messages.load_history(s, user.id, data.room, data.before, data.limit)
         return {"ok": True, "messages": page.messages, "has_more": page.has_more}
-
-    @socketio.on_error_default
-    def on_error(exc: BaseException) -> Ack:
-        return {"ok": False, **as_chat_error(exc).body()}
-

@@ -114,9 +114,7 @@ def end_session(session: Session, token: str) -> None:
     session.commit()
 
 
-def resume_session(
-    session: Session, token: str, idle_timeout: int, absolute_timeout: int
-) -> SessionUser | None:
+def resume_session(session: Session, token: str, idle_timeout: int, absolute_timeout: int) -> SessionUser | None:
     """The session behind a cookie token, or None when unknown or timed out."""
     row = session.get(AuthSession, hash_token(token))
     if row is None:

@@ -52,9 +52,7 @@ def cast_vote(session: Session, voter: SessionUser, message_id: int, value: int)
         session.execute(insert(Vote).values(user_id=voter.id, message_id=message_id, value=value))
         mine = value
     else:
-        session.execute(
-            update(Vote).where(Vote.user_id == voter.id, Vote.message_id == message_id).values(value=value)
-        )
+        session.execute(update(Vote).where(Vote.user_id == voter.id, Vote.message_id == message_id).values(value=value))
         mine = value
     for vote, sign in ((previous, -1), (mine, 1)):
         if vote == 1:

@@ -31,13 +31,16 @@ def send(user: SessionUser, body: str, client_id: str | None = None, room: str =
 def test_send_trims_and_numbers_the_timeline(author: SessionUser) -> None:
     first = send(author, "  hello\n")
     second = send(author, "again")
-    assert first.created and first.message["body"] == "hello"
+    assert first.created
+    assert first.message["body"] == "hello"
     assert first.message["author"] == {"id": author.id, "username": "author"}
     assert first.message["created_at"].endswith("Z")
     assert second.message["seq"] == first.message["seq"] + 1
 
 
-@pytest.mark.parametrize(("body", "code"), [("   ", "invalid"), ("x" * 4001, "too_long"), ("\n" + "y" * 4001, "too_long")])
+@pytest.mark.parametrize(
+    ("body", "code"), [("   ", "invalid"), ("x" * 4001, "too_long"), ("\n" + "y" * 4001, "too_long")]
+)
 def test_send_rejects_bad_bodies(author: SessionUser, body: str, code: str) -> None:
     with pytest.raises(ChatError) as caught:
         send(author, body)
@@ -70,9 +73,7 @@ def test_client_ids_are_per_author(app: Flask) -> None:
     assert send(bob, "b", "same").created
 
 
-def test_repeated_client_id_does_not_count_toward_rate_limit(
-    make_app: Callable[..., Flask], sqlite_url: str
-) -> None:
+def test_repeated_client_id_does_not_count_toward_rate_limit(make_app: Callable[..., Flask], sqlite_url: str) -> None:
     make_app(sqlite_url, rate_limits=True)
     user = make_user("limited")
     for i in range(20):
@@ -124,7 +125,8 @@ def test_join_without_after_seq_gives_latest_page_and_watermark(author: SessionU
         send(author, f"m{i}")
     with db.session() as s:
         joined = messages.join_room(s, author.id, "general", None)
-    assert len(joined.messages) == 50 and joined.has_more
+    assert len(joined.messages) == 50
+    assert joined.has_more
     assert joined.messages[-1]["body"] == "m59"
     assert joined.seq == 60
     assert joined.reset is False
@@ -141,8 +143,10 @@ def test_join_after_seq_returns_each_changed_message_once_in_seq_order(app: Flas
         votes.cast_vote(s, bob, old["id"], -1)
         caught_up = messages.join_room(s, bob.id, "general", watermark)
     assert [(m["id"], m["seq"]) for m in caught_up.messages] == [(new["id"], 2), (old["id"], 4)]
-    assert caught_up.messages[1]["downvotes"] == 1 and caught_up.messages[1]["my_vote"] == -1
-    assert caught_up.seq == 4 and not caught_up.reset
+    assert caught_up.messages[1]["downvotes"] == 1
+    assert caught_up.messages[1]["my_vote"] == -1
+    assert caught_up.seq == 4
+    assert not caught_up.reset
 
 
 def test_join_resets_after_too_many_changes_or_a_foreign_seq(author: SessionUser) -> None:
@@ -152,6 +156,8 @@ def test_join_resets_after_too_many_changes_or_a_foreign_seq(author: SessionUser
         too_far = messages.join_room(s, author.id, "general", 1)
         in_reach = messages.join_room(s, author.id, "general", 2)
         future = messages.join_room(s, author.id, "general", 10**9)
-    assert too_far.reset and len(too_far.messages) == 50
-    assert not in_reach.reset and len(in_reach.messages) == messages.MAX_CATCH_UP
+    assert too_far.reset
+    assert len(too_far.messages) == 50
+    assert not in_reach.reset
+    assert len(in_reach.messages) == messages.MAX_CATCH_UP
     assert future.reset

@@ -29,7 +29,12 @@ def test_vote_toggle_and_switch(app: Flask) -> None:
     removed = vote(bob, message_id, -1)
     assert (removed.totals["upvotes"], removed.totals["downvotes"], removed.my_vote) == (0, 0, 0)
     assert removed.ack() == {
-        "ok": True, "message_id": message_id, "upvotes": 0, "downvotes": 0, "score": 0, "my_vote": 0,
+        "ok": True,
+        "message_id": message_id,
+        "upvotes": 0,
+        "downvotes": 0,
+        "score": 0,
+        "my_vote": 0,
         "seq": removed.totals["seq"],
     }
     assert [up.totals["seq"], switched.totals["seq"], removed.totals["seq"]] == [2, 3, 4]
@@ -81,7 +86,8 @@ def test_concurrent_votes_leave_exact_totals(make_app: object, any_db_url: str) 
         assert message is not None
         assert (message.upvotes, message.downvotes) == (expected_up, expected_down)
         counted = dict(s.execute(select(Vote.value, func.count()).group_by(Vote.value)).all())
-        assert counted.get(1, 0) == expected_up and counted.get(-1, 0) == expected_down
+        assert counted.get(1, 0) == expected_up
+        assert counted.get(-1, 0) == expected_down
         # Every change took one timeline number, none lost or repeated.
         changes = 1 + voters + voters // 2 + voters // 4
         assert s.scalar(select(Room.seq).where(Room.slug == "general")) == changes

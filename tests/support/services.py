@@ -15,7 +15,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import psycopg
@@ -58,12 +58,24 @@ def throwaway_postgres() -> Iterator[str]:
         shutil.chown(folder, "postgres", "postgres")
     data = folder / "data"
     port = free_port()
-    subprocess.run([*_as_root(), initdb, "-D", str(data), "-A", "trust", "-U", "postgres"], check=True,
-                   capture_output=True)
     subprocess.run(
-        [*_as_root(), pg_ctl, "-D", str(data), "-l", str(folder / "log"), "-w", "-o",
-         f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off", "start"],
-        check=True, capture_output=True,
+        [*_as_root(), initdb, "-D", str(data), "-A", "trust", "-U", "postgres"], check=True, capture_output=True
+    )
+    subprocess.run(
+        [
+            *_as_root(),
+            pg_ctl,
+            "-D",
+            str(data),
+            "-l",
+            str(folder / "log"),
+            "-w",
+            "-o",
+            f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off",
+            "start",
+        ],
+        check=True,
+        capture_output=True,
     )
     try:
         yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
@@ -118,9 +130,27 @@ def throwaway_redis() -> Iterator[str]:
         raise RuntimeError("redis-server not installed (apt-get install redis-server)")
     port = free_port()
     folder = Path(tempfile.mkdtemp(prefix="chatroom-redis-"))
-    subprocess.run([server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                    "--daemonize", "yes", "--dir", str(folder), "--pidfile", str(folder / "pid")],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [
+            server,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--daemonize",
+            "yes",
+            "--dir",
+            str(folder),
+            "--pidfile",
+            str(folder / "pid"),
+        ],
+        check=True,
+        capture_output=True,
+    )
     url = f"redis://127.0.0.1:{port}/0"
     try:
         wait_for_redis(url)
@@ -128,10 +158,8 @@ def throwaway_redis() -> Iterator[str]:
     finally:
         pid_file = folder / "pid"
         if pid_file.exists():
-            try:
+            with suppress(ProcessLookupError, ValueError):
                 os.kill(int(pid_file.read_text().strip()), 15)
-            except (ProcessLookupError, ValueError):
-                pass
         shutil.rmtree(folder, ignore_errors=True)
 
 

@@ -38,9 +38,7 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("last_seen_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("token_hash", name="pk_auth_sessions"),
-        sa.ForeignKeyConstraint(
-            ["user_id"], ["users.id"], name="fk_auth_sessions_user_id_users", ondelete="CASCADE"
-        ),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name="fk_auth_sessions_user_id_users", ondelete="CASCADE"),
     )
     op.create_index("ix_auth_sessions_user_id", "auth_sessions", ["user_id"])
 
@@ -67,9 +65,7 @@ def upgrade() -> None:
         sa.Column("seq", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_messages"),
         sa.ForeignKeyConstraint(["room_id"], ["rooms.id"], name="fk_messages_room_id_rooms", ondelete="CASCADE"),
-        sa.ForeignKeyConstraint(
-            ["author_id"], ["users.id"], name="fk_messages_author_id_users", ondelete="CASCADE"
-        ),
+        sa.ForeignKeyConstraint(["author_id"], ["users.id"], name="fk_messages_author_id_users", ondelete="CASCADE"),
         sa.UniqueConstraint("author_id", "client_id", name="uq_messages_author_id_client_id"),
     )
     op.create_index("ix_messages_room_id_id", "messages", ["room_id", "id"])
@@ -86,7 +82,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["message_id"], ["messages.id"], name="fk_votes_message_id_messages", ondelete="CASCADE"
         ),
-        sa.CheckConstraint("value IN (1, -1)", name="ck_votes_value_is_one_or_minus_one"),
+        sa.CheckConstraint("value IN (1, -1)", name=op.f("ck_votes_value_is_one_or_minus_one")),
     )
     op.create_index("ix_votes_message_id", "votes", ["message_id"])
 

@@ -1,0 +1,92 @@
+-- Chatroom schema and sample data in plain SQL, for the PostgreSQL container
+-- (docker-entrypoint-initdb.d). It matches the Alembic migrations exactly (a test compares
+-- the two) and records their revision, so the server's own migration step finds nothing to do.
+-- The sample users alice, bob and carol have the password "chatroom sample password".
+
+BEGIN;
+
+CREATE TABLE alembic_version (
+    version_num varchar(32) NOT NULL,
+    CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
+);
+INSERT INTO alembic_version (version_num) VALUES ('0001');
+
+CREATE TABLE users (
+    id bigserial NOT NULL,
+    email varchar(320) NOT NULL,
+    username varchar(32) NOT NULL,
+    password_hash varchar(255) NOT NULL,
+    created_at timestamp with time zone NOT NULL,
+    CONSTRAINT pk_users PRIMARY KEY (id)
+);
+CREATE UNIQUE INDEX uq_users_email_lower ON users (lower(email));
+CREATE UNIQUE INDEX uq_users_username_lower ON users (lower(username));
+
+CREATE TABLE auth_sessions (
+    token_hash varchar(64) NOT NULL,
+    user_id bigint NOT NULL,
+    created_at timestamp with time zone NOT NULL,
+    last_seen_at timestamp with time zone NOT NULL,
+    CONSTRAINT pk_auth_sessions PRIMARY KEY (token_hash),
+    CONSTRAINT fk_auth_sessions_user_id_users FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE
+);
+CREATE INDEX ix_auth_sessions_user_id ON auth_sessions (user_id);
+
+CREATE TABLE rooms (
+    id bigserial NOT NULL,
+    slug varchar(64) NOT NULL,
+    name varchar(120) NOT NULL,
+    seq bigint DEFAULT '0' NOT NULL,
+    CONSTRAINT pk_rooms PRIMARY KEY (id),
+    CONSTRAINT uq_rooms_slug UNIQUE (slug)
+);
+
+CREATE TABLE messages (
+    id bigserial NOT NULL,
+    room_id bigint NOT NULL,
+    author_id bigint NOT NULL,
+    body text NOT NULL,
+    created_at timestamp with time zone NOT NULL,
+    upvotes integer DEFAULT 0 NOT NULL,
+    downvotes integer DEFAULT 0 NOT NULL,
+    client_id varchar(64),
+    seq bigint NOT NULL,
+    CONSTRAINT pk_messages PRIMARY KEY (id),
+    CONSTRAINT fk_messages_room_id_rooms FOREIGN KEY (room_id) REFERENCES rooms (id) ON DELETE CASCADE,
+    CONSTRAINT fk_messages_author_id_users FOREIGN KEY (author_id) REFERENCES users (id) ON DELETE CASCADE,
+    CONSTRAINT uq_messages_author_id_client_id UNIQUE (author_id, client_id)
+);
+CREATE INDEX ix_messages_room_id_id ON messages (room_id, id);
+CREATE INDEX ix_messages_room_id_seq ON messages (room_id, seq);
+
+CREATE TABLE votes (
+    user_id bigint NOT NULL,
+    message_id bigint NOT NULL,
+    value smallint NOT NULL,
+    created_at timestamp with time zone NOT NULL,
+    CONSTRAINT pk_votes PRIMARY KEY (user_id, message_id),
+    CONSTRAINT fk_votes_user_id_users FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE,
+    CONSTRAINT fk_votes_message_id_messages FOREIGN KEY (message_id) REFERENCES messages (id) ON DELETE CASCADE,
+    CONSTRAINT ck_votes_value_is_one_or_minus_one CHECK (value IN (1, -1))
+);
+CREATE INDEX ix_votes_message_id ON votes (message_id);
+
+-- Sample data: the same people, messages and votes as make_table.py.
+INSERT INTO rooms (slug, name, seq) VALUES ('general', 'General', 9);
+
+INSERT INTO users (email, username, password_hash, created_at) VALUES
+    ('alice@example.com', 'alice', '$argon2id$v=19$m=19456,t=2,p=1$/yS9Hs3fu8qH66Y398oXKg$IS9XXZQ39jVCHRsI2ExKqf6qiaGRB+ENKOU8JHagCFo', now()),
+    ('bob@example.com', 'bob', '$argon2id$v=19$m=19456,t=2,p=1$POLEB35og0Xeq7+pIxEivA$SMiJE5ugZ56YUuZj1fdhN5j3Jhm6QPoQiBZK81wiCwo', now()),
+    ('carol@example.com', 'carol', '$argon2id$v=19$m=19456,t=2,p=1$32l5xJIY9EcNLpNszyrASw$rkAoeAa7NgzNP01W4MajhWRHWxxvjPeDRDCBrWg53kk', now());
+
+-- seq: each message took one number when sent (1-4); the five votes took 5-9.
+INSERT INTO messages (room_id, author_id, body, created_at, upvotes, downvotes, client_id, seq) VALUES
+    (1, 1, 'Welcome to Chatroom! Say hello and vote on what you like.', now(), 2, 0, 'sample-0', 6),
+    (1, 2, 'Hi everyone 👋 Links work too: https://example.com', now(), 1, 1, 'sample-1', 8),
+    (1, 3, E'Line breaks are kept.\nLike this.', now(), 1, 0, 'sample-2', 9),
+    (1, 1, 'Markup stays text: <b>not bold</b>', now(), 0, 0, 'sample-3', 4);
+
+INSERT INTO votes (user_id, message_id, value, created_at) VALUES
+    (2, 1, 1, now()), (3, 1, 1, now()), (1, 2, 1, now()), (3, 2, -1, now()), (2, 3, 1, now());
+
+COMMIT;
