@@ -20,6 +20,7 @@ import sys  # noqa: E402
 from chatroom import Config, ConfigError, create_app, socketio  # noqa: E402
 from chatroom.migrate import upgrade  # noqa: E402
 from chatroom.passwords import warm_up  # noqa: E402
+from chatroom.realtime.backpressure import start_watchdog  # noqa: E402
 
 log = logging.getLogger("chatroom.server")
 
@@ -34,6 +35,7 @@ def main() -> int:
     if config.auto_migrate:
         upgrade(config.database_url)
     warm_up()
+    start_watchdog(socketio)
     log.info(
         "Chatroom serving on http://%s:%d (%s, %s)",
         config.host,

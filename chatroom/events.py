@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from chatroom.extensions import socketio
+
+log = logging.getLogger(__name__)
 
 
 def room_channel(slug: str) -> str:
@@ -15,12 +18,21 @@ def session_channel(token_hash: str) -> str:
     return f"session:{token_hash}"
 
 
+def _broadcast(event: str, payload: dict[str, Any]) -> None:
+    # The change is already committed. If the fan-out fails (Redis restarting), the sender
+    # still gets its ack and everyone else recovers the change by seq (docs/protocol.md).
+    try:
+        socketio.emit(event, payload, to=room_channel(payload["room"]))
+    except Exception:  # a lost broadcast must not turn a committed write into an error
+        log.warning("broadcast of %s seq %s failed; clients will catch up", event, payload.get("seq"), exc_info=True)
+
+
 def message_created(message: dict[str, Any]) -> None:
-    socketio.emit("data", message, to=room_channel(message["room"]))
+    _broadcast("data", message)
 
 
 def vote_changed(totals: dict[str, Any]) -> None:
-    socketio.emit("vote", totals, to=room_channel(totals["room"]))
+    _broadcast("vote", totals)
 
 
 def session_ended(token_hash: str) -> None:
