@@ -1,6 +1,7 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
 import * as api from "../api/client";
 import type { User } from "../api/types";
+import { clearAuthRoute } from "./useHashRoute";
 
 export type AuthStatus = "loading" | "anonymous" | "authenticated" | "unreachable";
 
@@ -55,12 +56,14 @@ export function AuthProvider({ children }: { children: ReactNode }) {
 
   const signup = useCallback(async (input: api.SignupInput) => {
     const created = await api.signup(input);
+    clearAuthRoute();
     setUser(created);
     setStatus("authenticated");
   }, []);
 
   const login = useCallback(async (email: string, password: string) => {
     const loggedIn = await api.login(email, password);
+    clearAuthRoute();
     setUser(loggedIn);
     setStatus("authenticated");
   }, []);

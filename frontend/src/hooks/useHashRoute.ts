@@ -20,3 +20,10 @@ export function useHashRoute(): [AuthRoute, (route: AuthRoute) => void] {
   }, []);
   return [route, go];
 }
+
+/** Drops the form route from the URL, so that the next visit without a session starts at log-in. */
+export function clearAuthRoute(): void {
+  if (window.location.hash !== "") {
+    window.history.replaceState(null, "", window.location.pathname + window.location.search);
+  }
+}
