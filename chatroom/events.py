@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from chatroom import metrics
 from chatroom.extensions import socketio
 
 log = logging.getLogger(__name__)
@@ -22,16 +23,19 @@ def _broadcast(event: str, payload: dict[str, Any]) -> None:
     # The change is already committed. If the fan-out fails (Redis restarting), the sender
     # still gets its ack and everyone else recovers the change by seq (docs/protocol.md).
     try:
-        socketio.emit(event, payload, to=room_channel(payload["room"]))
+        with metrics.timed_emit(event):
+            socketio.emit(event, payload, to=room_channel(payload["room"]))
     except Exception:  # a lost broadcast must not turn a committed write into an error
         log.warning("broadcast of %s seq %s failed; clients will catch up", event, payload.get("seq"), exc_info=True)
 
 
 def message_created(message: dict[str, Any]) -> None:
+    metrics.MESSAGES.inc()
     _broadcast("data", message)
 
 
 def vote_changed(totals: dict[str, Any]) -> None:
+    metrics.VOTES.inc()
     _broadcast("vote", totals)
 
 

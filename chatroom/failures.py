@@ -8,6 +8,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from chatroom import metrics
 from chatroom.errors import ChatError, from_validation_error
 
 log = logging.getLogger("chatroom")
@@ -15,6 +16,12 @@ log = logging.getLogger("chatroom")
 
 def as_chat_error(exc: BaseException) -> ChatError:
     """The error a client is told about. Never a stack trace: unknown failures are logged."""
+    error = _classify(exc)
+    metrics.count_socket_error(error.code)
+    return error
+
+
+def _classify(exc: BaseException) -> ChatError:
     if isinstance(exc, ChatError):
         return exc
     if isinstance(exc, ValidationError):

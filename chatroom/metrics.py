@@ -1,0 +1,97 @@
+"""Prometheus metrics, served at /metrics by every server process.
+
+Each process keeps its own counters and is scraped on its own (a Kubernetes pod or a compose
+replica is one process), so prometheus-client's multiprocess mode is not used: Prometheus
+adds the series of all processes up with `sum(...)`. Rates such as messages per second are
+PromQL's job: `sum(rate(chatroom_messages_total[1m]))`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from flask import Blueprint, Flask, Response, has_request_context, request
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
+from sqlalchemy import Engine, event
+
+from chatroom.extensions import socketio
+
+CONNECTED_SOCKETS = Gauge("chatroom_connected_sockets", "Socket.IO connections open on this process")
+MESSAGES = Counter("chatroom_messages", "Messages committed by this process")
+VOTES = Counter("chatroom_votes", "Vote changes committed by this process")
+EMIT_SECONDS = Histogram(
+    "chatroom_emit_seconds",
+    "Time to hand one broadcast to Socket.IO (the Redis publish when several processes run)",
+    ["event"],
+    buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0),
+)
+DB_QUERY_SECONDS = Histogram(
+    "chatroom_db_query_seconds",
+    "Time of one SQL statement, from the driver's execute to its return",
+    buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
+)
+ERRORS = Counter("chatroom_errors", "Errors returned to clients, by protocol error code", ["code", "transport"])
+
+_STARTED_KEY = "chatroom.query_started"
+
+bp = Blueprint("metrics", __name__)
+
+
+@bp.get("/metrics")
+def metrics() -> Response:
+    return Response(generate_latest(), mimetype=CONTENT_TYPE_LATEST)
+
+
+def _open_sockets() -> int:
+    # Engine.IO's table of this process's live connections; nothing to keep in step by hand.
+    server = socketio.server
+    return len(server.eio.sockets) if server is not None else 0
+
+
+CONNECTED_SOCKETS.set_function(_open_sockets)
+
+
+def init_app(app: Flask, engine: Engine) -> None:
+    """Serve /metrics, time every SQL statement of `engine`, count HTTP error responses."""
+    app.register_blueprint(bp)
+    _time_queries(engine)
+
+    @app.after_request
+    def _count_http_error(response: Response) -> Response:
+        if response.status_code >= 400 and response.is_json:
+            body = response.get_json(silent=True)
+            if isinstance(body, dict) and isinstance(body.get("error"), dict):
+                ERRORS.labels(code=str(body["error"].get("code")), transport="http").inc()
+        return response
+
+
+def _time_queries(engine: Engine) -> None:
+    @event.listens_for(engine, "before_cursor_execute")
+    def _before(conn: Any, _cursor: Any, _statement: str, _params: Any, _context: Any, _many: bool) -> None:
+        # One statement at a time runs on a connection; a failed one is overwritten by the next.
+        conn.info[_STARTED_KEY] = time.perf_counter()
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def _after(conn: Any, _cursor: Any, _statement: str, _params: Any, _context: Any, _many: bool) -> None:
+        started = conn.info.pop(_STARTED_KEY, None)
+        if started is not None:
+            DB_QUERY_SECONDS.observe(time.perf_counter() - started)
+
+
+def count_socket_error(code: str) -> None:
+    """Count an error about to be sent in a Socket.IO ack; HTTP errors are counted from the response."""
+    # Flask-SocketIO gives socket events a request context whose request carries the sid.
+    if has_request_context() and getattr(request, "sid", None) is not None:
+        ERRORS.labels(code=code, transport="socket").inc()
+
+
+@contextmanager
+def timed_emit(name: str) -> Iterator[None]:
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        EMIT_SECONDS.labels(event=name).observe(time.perf_counter() - started)
