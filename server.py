@@ -21,6 +21,7 @@ from chatroom import Config, ConfigError, create_app, socketio  # noqa: E402
 from chatroom.migrate import upgrade  # noqa: E402
 from chatroom.passwords import warm_up  # noqa: E402
 from chatroom.realtime.backpressure import start_watchdog  # noqa: E402
+from chatroom.shutdown import DEFAULT_GRACE_SECONDS, GracefulShutdown  # noqa: E402
 
 log = logging.getLogger("chatroom.server")
 
@@ -36,6 +37,11 @@ def main() -> int:
         upgrade(config.database_url)
     warm_up()
     start_watchdog(socketio)
+    shutdown = None
+    if ASYNC_MODE == "gevent":
+        grace = float(os.environ.get("CHATROOM_SHUTDOWN_GRACE") or DEFAULT_GRACE_SECONDS)
+        shutdown = GracefulShutdown(socketio, grace)
+        shutdown.install()
     log.info(
         "Chatroom serving on http://%s:%d (%s, %s)",
         config.host,
@@ -44,6 +50,9 @@ def main() -> int:
         config.database_url.split(":", 1)[0],
     )
     socketio.run(app, host=config.host, port=config.port, allow_unsafe_werkzeug=True, log_output=False)
+    if shutdown is not None:
+        shutdown.wait()
+    log.info("Chatroom stopped")
     return 0
 
 
