@@ -62,7 +62,9 @@ def test_votes_update_live_and_a_second_click_removes_the_vote(
     expect(on_bob.get_by_role("button", name="Downvote")).to_have_attribute("aria-pressed", "true")
 
 
-def test_markup_in_a_message_is_shown_as_text(server: ServerProcess, new_context: Callable[..., BrowserContext]) -> None:
+def test_markup_in_a_message_is_shown_as_text(
+    server: ServerProcess, new_context: Callable[..., BrowserContext]
+) -> None:
     alice, bob = new_context().new_page(), new_context().new_page()
     dialogs: list[str] = []
 

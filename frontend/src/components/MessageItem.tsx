@@ -13,7 +13,7 @@ interface MessageItemProps {
 function Arrow({ up }: { up: boolean }) {
   return (
     <svg viewBox="0 0 16 16" width="16" height="16" aria-hidden="true" focusable="false">
-      <path d={up ? "M8 3 2.5 10h11z" : "M8 13 2.5 6h11z"} fill="currentColor" />
+      <path d={up ? "M8 4.5 2.5 11.5h11z" : "M8 11.5 2.5 4.5h11z"} fill="currentColor" />
     </svg>
   );
 }

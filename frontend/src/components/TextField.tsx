@@ -14,7 +14,9 @@ export function TextField({ label, value, onChange, error, hint, ...input }: Tex
   const id = useId();
   const hintId = `${id}-hint`;
   const errorId = `${id}-error`;
-  const describedBy = [hint !== undefined ? hintId : null, error ? errorId : null].filter(Boolean).join(" ");
+  // The error replaces the hint: both at once would say the same thing twice.
+  const showHint = hint !== undefined && !error;
+  const describedBy = showHint ? hintId : error ? errorId : "";
   return (
     <div className="field">
       <label htmlFor={id} className="field-label">
@@ -29,7 +31,7 @@ export function TextField({ label, value, onChange, error, hint, ...input }: Tex
         aria-invalid={error ? true : undefined}
         aria-describedby={describedBy === "" ? undefined : describedBy}
       />
-      {hint !== undefined && (
+      {showHint && (
         <p id={hintId} className="field-hint">
           {hint}
         </p>

@@ -1,0 +1,89 @@
+"""Screenshots of the product for the README: the sign-up page and the chat at 1440 and 375 px."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from playwright.sync_api import BrowserContext, Page, expect
+
+from tests.e2e.conftest import SCREENSHOTS, Person, message_item, send, sign_up
+from tests.support.clients import ChatClient
+from tests.support.procs import ServerProcess
+
+CONVERSATION = [
+    (
+        "maya",
+        "Morning all! The staging deploy went out at 9:40, release notes are here: https://example.com/releases/42",
+    ),
+    ("jonas", "Thanks Maya. Two things I noticed:\n1. search feels snappier\n2. the export button moved"),
+    ("priya", "Can confirm the export button moved, it is under Share now."),
+    ("maya", "Yes, that was on purpose. Feedback welcome before Friday."),
+    ("jonas", "Works for me. Lunch at 12:30?"),
+]
+
+
+@pytest.fixture(scope="module")
+def conversation(server: ServerProcess) -> ServerProcess:
+    """A short, realistic conversation with a few votes, written by three people."""
+    people = {name: ChatClient(server.url, name).signup().connect() for name in ("maya", "jonas", "priya")}
+    try:
+        ids = []
+        for author, body in CONVERSATION:
+            ack = people[author].call("data", {"room": "general", "body": body})
+            assert ack["ok"], ack
+            ids.append(ack["message"]["id"])
+        for voter, event, index in [
+            ("jonas", "upvote", 0),
+            ("priya", "upvote", 0),
+            ("maya", "upvote", 2),
+            ("priya", "downvote", 4),
+        ]:
+            assert people[voter].call(event, {"message_id": ids[index]})["ok"]
+    finally:
+        for person in people.values():
+            person.close()
+    return server
+
+
+def chat_page(context: BrowserContext, server: ServerProcess, person: Person) -> Page:
+    page = context.new_page()
+    sign_up(page, server.url, person)
+    return page
+
+
+def test_sign_up_page(server: ServerProcess, new_context: Callable[..., BrowserContext]) -> None:
+    page = new_context(viewport={"width": 1440, "height": 900}).new_page()
+    page.goto(server.url + "/#/signup")
+    page.get_by_role("textbox", name="Email").fill("sam@example.com")
+    page.get_by_role("textbox", name="Username").fill("sam")
+    password = page.get_by_label("Password", exact=True)
+    password.fill("short")
+    password.blur()
+    expect(password).to_have_attribute("aria-invalid", "true")
+    page.screenshot(path=SCREENSHOTS / "signup.png")
+
+
+def test_chat_at_1440_and_375(conversation: ServerProcess, new_context: Callable[..., BrowserContext]) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    wide = chat_page(
+        new_context(viewport={"width": 1440, "height": 900}), conversation, Person("sam@example.com", "sam")
+    )
+    expect(message_item(wide, "Lunch at 12:30?")).to_be_visible()
+    send(wide, "12:30 works. See you at the usual place!")
+    own = message_item(wide, "See you at the usual place")
+    expect(own.get_by_role("button", name="Upvote")).to_be_visible()
+    message_item(wide, "Yes, that was on purpose").get_by_role("button", name="Upvote").click()
+    expect(message_item(wide, "Yes, that was on purpose").get_by_label("score")).to_have_text("1")
+    wide.mouse.move(0, 0)
+    wide.screenshot(path=SCREENSHOTS / "chat-1440.png")
+
+    narrow_context = new_context(viewport={"width": 375, "height": 812}, is_mobile=True, has_touch=True)
+    narrow = narrow_context.new_page()
+    narrow.goto(conversation.url + "/")
+    narrow_context.add_cookies(wide.context.cookies())
+    narrow.reload()
+    expect(message_item(narrow, "See you at the usual place").get_by_role("button", name="Upvote")).to_be_visible()
+    # Nothing sticks out sideways at 375 px.
+    assert narrow.evaluate("document.documentElement.scrollWidth") <= 375
+    narrow.screenshot(path=SCREENSHOTS / "chat-375.png")
