@@ -14,6 +14,9 @@ def test_a_message_from_one_person_reaches_the_other(
     server: ServerProcess, new_context: Callable[..., BrowserContext]
 ) -> None:
     alice, bob = new_context().new_page(), new_context().new_page()
+    console_errors: list[str] = []
+    for page in (alice, bob):
+        page.on("console", lambda message: console_errors.append(message.text) if message.type == "error" else None)
     sign_up(alice, server.url, new_person("alice"))
     sign_up(bob, server.url, new_person("bob"))
 
@@ -28,6 +31,8 @@ def test_a_message_from_one_person_reaches_the_other(
     expect(body).to_have_css("white-space", "pre-wrap")
     # The sender sees it once, acknowledged (with vote buttons), not pending.
     expect(message_item(alice, "Hello Bob").get_by_role("button", name="Upvote")).to_have_count(1)
+    # The client runs under the server's strict Content-Security-Policy without violating it.
+    assert [text for text in console_errors if "Content Security Policy" in text] == []
 
 
 def test_votes_update_live_and_a_second_click_removes_the_vote(

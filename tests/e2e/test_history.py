@@ -54,3 +54,33 @@ def test_scrolling_up_loads_older_pages_until_the_first_message(seeded: ServerPr
     expect(items).to_have_count(SEEDED)
     bodies = page.locator(".messages .message-body").all_inner_texts()
     assert bodies == [body(n) for n in range(1, SEEDED + 1)]
+
+
+def test_a_message_arriving_while_scrolled_up_shows_a_pill_instead_of_jumping(
+    seeded: ServerProcess, page: Page
+) -> None:
+    page.set_viewport_size({"width": 1280, "height": 800})
+    sign_up(page, seeded.url, new_person("scroller"))
+    expect(message_item(page, body(SEEDED))).to_be_in_viewport()
+    scroller = page.get_by_role("region", name="Message history")
+    # Scroll up a little, not far enough to load an older page.
+    scroller.evaluate("element => { element.scrollTop = element.scrollHeight - element.clientHeight - 600; }")
+    expect(message_item(page, body(SEEDED))).not_to_be_in_viewport()
+
+    writer = ChatClient(seeded.url, "latecomer").signup().connect()
+    try:
+        assert writer.call("data", {"room": "general", "body": "fresh news from below"})["ok"]
+    finally:
+        writer.close()
+
+    pill = page.get_by_role("button", name="New messages")
+    expect(pill).to_be_visible()
+    fresh = message_item(page, "fresh news from below")
+    expect(fresh).to_have_count(1)
+    expect(fresh).not_to_be_in_viewport()
+    # Screen readers hear about it through the live region.
+    expect(page.locator("[aria-live='polite']")).to_have_text("latecomer: fresh news from below")
+
+    pill.click()
+    expect(fresh).to_be_in_viewport()
+    expect(pill).to_have_count(0)
