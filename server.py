@@ -19,6 +19,7 @@ import sys  # noqa: E402
 
 from chatroom import Config, ConfigError, create_app, socketio  # noqa: E402
 from chatroom.migrate import upgrade  # noqa: E402
+from chatroom.netopts import enable_tcp_nodelay  # noqa: E402
 from chatroom.passwords import warm_up  # noqa: E402
 from chatroom.realtime.backpressure import start_watchdog  # noqa: E402
 from chatroom.shutdown import DEFAULT_GRACE_SECONDS, GracefulShutdown  # noqa: E402
@@ -36,9 +37,10 @@ def main() -> int:
     if config.auto_migrate:
         upgrade(config.database_url)
     warm_up()
-    start_watchdog(socketio)
+    start_watchdog(socketio, config.max_queued_packets)
     shutdown = None
     if ASYNC_MODE == "gevent":
+        enable_tcp_nodelay()
         grace = float(os.environ.get("CHATROOM_SHUTDOWN_GRACE") or DEFAULT_GRACE_SECONDS)
         shutdown = GracefulShutdown(socketio, grace)
         shutdown.install()

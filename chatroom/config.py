@@ -26,13 +26,13 @@ def _flag(value: str | None, default: bool) -> bool:
     return value.strip().lower() not in {"0", "off", "false", "no"}
 
 
-def _seconds(name: str, value: str | None, default: int) -> int:
+def _positive(name: str, value: str | None, default: int) -> int:
     if value is None or value.strip() == "":
         return default
     try:
         number = int(value)
     except ValueError as exc:
-        raise ConfigError(f"{name} must be a whole number of seconds, got {value!r}") from exc
+        raise ConfigError(f"{name} must be a whole number, got {value!r}") from exc
     if number <= 0:
         raise ConfigError(f"{name} must be positive, got {number}")
     return number
@@ -68,6 +68,8 @@ class Config:
     async_mode: str = "threading"
     db_timeout_seconds: int = 5
     instance_path: Path = field(default=DEFAULT_INSTANCE)
+    # A connection with more unsent packets than this has stopped reading and is dropped.
+    max_queued_packets: int = 2000
     # Namespaces this deployment's keys and channels in a shared Redis.
     redis_prefix: str = "chatroom"
     testing: bool = False
@@ -115,19 +117,22 @@ class Config:
             rate_limits=_flag(env.get("CHATROOM_RATE_LIMITS"), True),
             auto_migrate=_flag(env.get("CHATROOM_AUTO_MIGRATE"), True),
             allowed_origins=origins,
-            session_idle_timeout=_seconds(
+            session_idle_timeout=_positive(
                 "CHATROOM_SESSION_IDLE_TIMEOUT", env.get("CHATROOM_SESSION_IDLE_TIMEOUT"), 14 * 24 * 3600
             ),
-            session_absolute_timeout=_seconds(
+            session_absolute_timeout=_positive(
                 "CHATROOM_SESSION_ABSOLUTE_TIMEOUT",
                 env.get("CHATROOM_SESSION_ABSOLUTE_TIMEOUT"),
                 30 * 24 * 3600,
             ),
             log_format="json" if env.get("CHATROOM_LOG_FORMAT", "").lower() == "json" else "text",
             async_mode=env.get("CHATROOM_ASYNC_MODE", "threading"),
-            db_timeout_seconds=_seconds("CHATROOM_DB_TIMEOUT", env.get("CHATROOM_DB_TIMEOUT"), 5),
+            db_timeout_seconds=_positive("CHATROOM_DB_TIMEOUT", env.get("CHATROOM_DB_TIMEOUT"), 5),
             instance_path=instance,
             redis_prefix=env.get("CHATROOM_REDIS_PREFIX", "chatroom"),
+            max_queued_packets=_positive(
+                "CHATROOM_MAX_QUEUED_PACKETS", env.get("CHATROOM_MAX_QUEUED_PACKETS"), 2000
+            ),
         )
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]

@@ -48,40 +48,51 @@ def _as_root() -> list[str]:
     return ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
 
 
+class ThrowawayPostgres:
+    """A PostgreSQL cluster of our own in a temporary folder; it can be stopped and started."""
+
+    def __init__(self) -> None:
+        initdb, pg_ctl = _pg_bin("initdb"), _pg_bin("pg_ctl")
+        if not initdb or not pg_ctl:
+            raise RuntimeError("initdb/pg_ctl not installed (apt-get install postgresql)")
+        self.pg_ctl = pg_ctl
+        self.folder = Path(tempfile.mkdtemp(prefix="chatroom-pg-"))
+        if os.geteuid() == 0:
+            shutil.chown(self.folder, "postgres", "postgres")
+        self.data = self.folder / "data"
+        self.port = free_port()
+        subprocess.run(
+            [*_as_root(), initdb, "-D", str(self.data), "-A", "trust", "-U", "postgres"], check=True, capture_output=True
+        )
+
+    @property
+    def url(self) -> str:
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
+
+    def start(self) -> None:
+        options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off"
+        subprocess.run(
+            [*_as_root(), self.pg_ctl, "-D", str(self.data), "-l", str(self.folder / "log"), "-w", "-o", options, "start"],
+            check=True,
+            capture_output=True,
+        )
+
+    def stop(self, mode: str = "fast") -> None:
+        subprocess.run([*_as_root(), self.pg_ctl, "-D", str(self.data), "-m", mode, "-w", "stop"], capture_output=True)
+
+    def remove(self) -> None:
+        self.stop("immediate")
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
 @contextmanager
-def throwaway_postgres() -> Iterator[str]:
-    initdb, pg_ctl = _pg_bin("initdb"), _pg_bin("pg_ctl")
-    if not initdb or not pg_ctl:
-        raise RuntimeError("initdb/pg_ctl not installed (apt-get install postgresql)")
-    folder = Path(tempfile.mkdtemp(prefix="chatroom-pg-"))
-    if os.geteuid() == 0:
-        shutil.chown(folder, "postgres", "postgres")
-    data = folder / "data"
-    port = free_port()
-    subprocess.run(
-        [*_as_root(), initdb, "-D", str(data), "-A", "trust", "-U", "postgres"], check=True, capture_output=True
-    )
-    subprocess.run(
-        [
-            *_as_root(),
-            pg_ctl,
-            "-D",
-            str(data),
-            "-l",
-            str(folder / "log"),
-            "-w",
-            "-o",
-            f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off",
-            "start",
-        ],
-        check=True,
-        capture_output=True,
-    )
+def throwaway_postgres() -> Iterator[ThrowawayPostgres]:
+    cluster = ThrowawayPostgres()
     try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+        cluster.start()
+        yield cluster
     finally:
-        subprocess.run([*_as_root(), pg_ctl, "-D", str(data), "-m", "immediate", "stop"], capture_output=True)
-        shutil.rmtree(folder, ignore_errors=True)
+        cluster.remove()
 
 
 def _libpq(url: str) -> str:
@@ -117,8 +128,8 @@ def postgres_server() -> Iterator[str]:
         yield url
         return
     try:
-        with throwaway_postgres() as url:
-            yield url
+        with throwaway_postgres() as cluster:
+            yield cluster.url
     except (RuntimeError, subprocess.CalledProcessError) as exc:
         _unavailable("PostgreSQL", f"no TEST_DATABASE_URL and no throwaway cluster ({exc})")
 
