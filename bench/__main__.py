@@ -1,0 +1,216 @@
+"""Run the Chatroom load benchmark: `python -m bench` (or `make bench`).
+
+Starts each server pinned to core 1, drives it from the load generator pinned to core 0,
+and measures the product and its baselines in the same run, so the ratios hold on a noisy
+machine. Prints a table, writes docs/performance.md and docs/performance.png.
+
+    python -m bench                      # everything (about 20 minutes)
+    python -m bench --quick              # ~20 s smoke run (CI), writes under bench/results/
+    python -m bench --scenarios fanout --servers product,node --fanout-n 1000
+    python -m bench --profile            # also py-spy the product under fan-out and ingest
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from bench import data, report, scenarios, servers
+from bench.profile import profile_product
+from bench.servers import ROOT, Server
+
+SCENARIOS = ["connect", "fanout", "ingest", "votes", "join"]
+SERVERS = ["product", "seed", "node", "socketify"]
+# Which servers take part in which scenario (the DB-less baselines have nothing to persist).
+PARTICIPANTS = {
+    "connect": {"product", "seed", "node"},
+    "fanout": {"product", "seed", "node", "socketify"},
+    "ingest": {"product", "seed"},
+    "votes": {"product", "seed"},
+    "join": {"product", "seed"},
+}
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="~20 s smoke run; writes under bench/results/")
+    parser.add_argument("--scenarios", default=",".join(SCENARIOS), help=f"comma list of {','.join(SCENARIOS)}")
+    parser.add_argument("--servers", default=",".join(SERVERS), help=f"comma list of {','.join(SERVERS)}")
+    parser.add_argument("--fanout-n", default=None, help="comma list of room sizes (default 100,1000,5000)")
+    parser.add_argument("--join-sizes", default=None, help="comma list of 1k,100k,1m (default all; quick: 1k)")
+    parser.add_argument("--clients", type=int, default=1000, help="clients for connect, memory and votes")
+    parser.add_argument("--profile", action="store_true", help="py-spy the product under fan-out and ingest")
+    parser.add_argument(
+        "--pg-server",
+        default=os.environ.get("BENCH_PG_SERVER", "postgresql://postgres@127.0.0.1:5432"),
+        help="PostgreSQL server URL without a database (the bench creates its own databases)",
+    )
+    parser.add_argument("--db-prefix", default="chatroom_bench", help="name of the bench databases")
+    parser.add_argument("--output-dir", type=Path, default=None, help="where performance.md/.png go")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    quick = args.quick
+    chosen = [s for s in args.scenarios.split(",") if s]
+    wanted_servers = [s for s in args.servers.split(",") if s]
+    unknown = (set(chosen) - set(SCENARIOS)) | (set(wanted_servers) - set(SERVERS))
+    if unknown:
+        print(f"unknown scenario or server: {', '.join(sorted(unknown))}", file=sys.stderr)
+        return 2
+    results_dir = ROOT / "bench" / "results"
+    output_dir = args.output_dir or (results_dir if quick else ROOT / "docs")
+    settings = scenarios.Settings(
+        step_seconds=1.0 if quick else 3.0, drain_ms=1000 if quick else 2000, results=results_dir, quick=quick
+    )
+    fanout_ns = [int(x) for x in (args.fanout_n or ("50" if quick else "100,1000,5000")).split(",")]
+    join_labels = (args.join_sizes or ("1k" if quick else "1k,100k,1m")).split(",")
+    join_rooms = {f"join-{label}": data.JOIN_SIZES[f"join-{label}"] for label in join_labels}
+    n_clients = min(args.clients, 50) if quick else args.clients
+    needed_users = max([*fanout_ns, n_clients, 10 + (20 if quick else 200)])
+
+    started = time.time()
+    dbs = data.BenchDatabases(args.pg_server.rstrip("/"), args.db_prefix)
+    log(f"preparing databases {dbs.product} and {dbs.seed}")
+    dbs.ensure()
+    data.migrate_product(dbs.product)
+    user_ids = data.ensure_users(dbs.product, needed_users)
+    data.ensure_rooms(dbs.product, [data.FANOUT_ROOM, data.INGEST_ROOM, data.VOTES_ROOM])
+    if "join" in chosen:
+        log(f"bulk history for join: {join_rooms}")
+        data.ensure_history(dbs.product, user_ids[0], join_rooms)
+        if "seed" in wanted_servers:
+            data.ensure_seed_history(dbs.seed, join_rooms)
+    secret_key = secrets.token_hex(32)
+    cookies = data.session_cookies(secret_key, data.new_sessions(dbs.product, user_ids))
+
+    log_dir = results_dir
+    candidates: dict[str, Server | None] = {
+        "product": servers.product(dbs.product, secret_key, log_dir),
+        "seed": servers.seed_naive(dbs.seed, log_dir),
+        "node": servers.node_socketio(log_dir),
+        "socketify": servers.socketify_raw(log_dir),
+    }
+    notes: list[str] = []
+    if "socketify" in wanted_servers and candidates["socketify"] is None:
+        notes.append("socketify did not import on this machine: the raw-websocket ceiling was skipped.")
+    run: dict[str, Any] = {
+        "machine": report.machine(),
+        "commit": report.commit(),
+        "started": time.strftime("%Y-%m-%d %H:%M:%S %Z", time.localtime(started)),
+        "quick": quick,
+        "settings": {"step_seconds": settings.step_seconds, "drain_ms": settings.drain_ms},
+        "servers": {},
+        "connect": [],
+        "fanout": [],
+        "ingest": [],
+        "votes": [],
+        "join": [],
+        "notes": notes,
+        "profiles": {},
+    }
+    for name in wanted_servers:
+        server = candidates.get(name)
+        if server is None:
+            continue
+        todo = [s for s in chosen if name in PARTICIPANTS[s]]
+        if not todo:
+            continue
+        run["servers"][name] = server.label
+        log(f"== {server.label}: {', '.join(todo)}")
+        try:
+            server.start()
+        except (RuntimeError, TimeoutError) as exc:
+            notes.append(f"{server.label} did not start: {exc}")
+            log(str(exc))
+            continue
+        try:
+            if name == "product":
+                check_cookie(server, cookies[0])
+            run_server(server, todo, run, cookies, settings, fanout_ns, join_rooms, n_clients, user_ids)
+        finally:
+            server.stop()
+    if args.profile and "product" in wanted_servers:
+        log("== profiling the product with py-spy")
+        run["profiles"] = profile_product(
+            servers.product(dbs.product, secret_key, log_dir), cookies, settings, run["fanout"], run["ingest"]
+        )
+    run["elapsed_s"] = round(time.time() - started, 1)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    results_dir.mkdir(parents=True, exist_ok=True)
+    (results_dir / f"run-{stamp}.json").write_text(json.dumps(run, indent=1))
+    table = report.table(run)
+    print(table)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    report.plot(run, output_dir / "performance.png")
+    report.write_markdown(run, output_dir / "performance.md", "performance.png")
+    log(f"wrote {output_dir / 'performance.md'} and performance.png in {run['elapsed_s']} s")
+    return 0
+
+
+def run_server(
+    server: Server,
+    todo: list[str],
+    run: dict[str, Any],
+    cookies: list[str],
+    settings: scenarios.Settings,
+    fanout_ns: list[int],
+    join_rooms: dict[str, int],
+    n_clients: int,
+    user_ids: list[int],
+) -> None:
+    """The scenarios of one server, idle memory first while the process is fresh."""
+    steps: list[tuple[str, Any]] = []
+    if "connect" in todo:
+        steps.append(("connect", lambda: scenarios.connect_and_idle(server, cookies, settings, n_clients)))
+    if "fanout" in todo:
+        for n in fanout_ns:
+            steps.append(("fanout", lambda n=n: scenarios.fanout(server, n, cookies, settings)))
+    if "ingest" in todo:
+        steps.append(
+            ("ingest", lambda: scenarios.ingest(server, cookies, settings, senders=20 if settings.quick else 200))
+        )
+    if "votes" in todo:
+        steps.append(("votes", lambda: scenarios.votes(server, cookies, settings, user_ids[0], n=n_clients)))
+    if "join" in todo:
+        steps.append(("join", lambda: scenarios.join(server, cookies, settings, list(join_rooms))))
+    for kind, action in steps:
+        t0 = time.monotonic()
+        try:
+            result = action()
+        except (scenarios.LoadgenError, OSError) as exc:
+            result = {"server": server.name, "error": str(exc)[-1500:]}
+        if server.proc is not None and server.proc.poll() is not None:
+            result["error"] = f"server exited: {server.log_tail()}"
+            run[kind].append(result)
+            log(f"{server.name} died during {kind}; restarting")
+            server.start()
+            continue
+        run[kind].append(result)
+        log(f"{kind} {server.name}: {report.one_line(kind, result)} ({time.monotonic() - t0:.0f} s)")
+
+
+def check_cookie(server: Server, cookie: str) -> None:
+    """The forged session cookie must be what a log-in would have produced."""
+    response = requests.get(f"{server.url}/api/me", headers={"Cookie": cookie}, timeout=5)
+    if response.status_code != 200:
+        raise RuntimeError(f"bench cookie refused by /api/me: {response.status_code} {response.text[:200]}")
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,234 @@
+"""Bench databases: users, sessions and cookies made in bulk, rooms, and bulk history.
+
+Signing up thousands of people through the API would measure argon2 (~50 ms each), not the
+chat. Instead the benchmark inserts `bench<i>` users sharing one precomputed password hash
+(so `POST /api/login` works for any of them with BENCH_PASSWORD), inserts one server-side
+session per client straight into `auth_sessions`, and signs the matching Flask session
+cookie with the server's SECRET_KEY. One cookie is checked through `GET /api/me` before use.
+The socket handshake then does the real authentication work (cookie, session lookup).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+import psycopg
+from flask import Flask
+from flask.sessions import SecureCookieSessionInterface
+
+BENCH_PASSWORD = "bench password 0123456789"  # noqa: S105 - throwaway load-test accounts
+COOKIE_NAME = "chatroom"
+FANOUT_ROOM = "bench"
+INGEST_ROOM = "ingest"
+VOTES_ROOM = "votes"
+JOIN_SIZES = {"join-1k": 1_000, "join-100k": 100_000, "join-1m": 1_000_000}
+
+
+def libpq(url: str) -> str:
+    return url.replace("postgresql+psycopg://", "postgresql://")
+
+
+def sqlalchemy_url(url: str) -> str:
+    return libpq(url).replace("postgresql://", "postgresql+psycopg://", 1)
+
+
+@dataclass(frozen=True)
+class BenchDatabases:
+    """The product's and the seed baseline's databases on one PostgreSQL server."""
+
+    server: str  # postgresql://user@host:port (no database)
+    prefix: str = "chatroom_bench"
+
+    @property
+    def product(self) -> str:
+        return f"{self.server}/{self.prefix}"
+
+    @property
+    def seed(self) -> str:
+        return f"{self.server}/{self.prefix}_seed"
+
+    def ensure(self) -> None:
+        with psycopg.connect(f"{self.server}/postgres", autocommit=True) as conn:
+            for name in (self.prefix, f"{self.prefix}_seed"):
+                if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is None:
+                    conn.execute(f'CREATE DATABASE "{name}"')
+
+    def drop(self) -> None:
+        with psycopg.connect(f"{self.server}/postgres", autocommit=True) as conn:
+            for name in (self.prefix, f"{self.prefix}_seed"):
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def migrate_product(url: str) -> None:
+    from chatroom.migrate import upgrade
+
+    upgrade(sqlalchemy_url(url))
+
+
+def ensure_users(url: str, count: int) -> list[int]:
+    """Ids of users bench0..bench<count-1>, created in bulk with one shared password hash."""
+    with psycopg.connect(libpq(url)) as conn:
+        have = conn.execute("SELECT count(*) FROM users WHERE email LIKE 'bench%%@bench.example.com'").fetchone()
+        if have is None or have[0] < count:
+            from chatroom.passwords import hash_password
+
+            password_hash = hash_password(BENCH_PASSWORD)
+            conn.execute(
+                """
+                INSERT INTO users (email, username, password_hash, created_at)
+                SELECT 'bench' || i || '@bench.example.com', 'bench' || i, %s, now()
+                FROM generate_series(0, %s - 1) AS i
+                ON CONFLICT DO NOTHING
+                """,
+                (password_hash, count),
+            )
+        rows = conn.execute(
+            "SELECT id FROM users WHERE email LIKE 'bench%%@bench.example.com' "
+            "ORDER BY substring(username from 6)::int LIMIT %s",
+            (count,),
+        ).fetchall()
+    return [int(r[0]) for r in rows]
+
+
+def new_sessions(url: str, user_ids: list[int]) -> list[str]:
+    """A fresh log-in session (token) per user, replacing the bench users' old ones."""
+    tokens = [secrets.token_urlsafe(32) for _ in user_ids]
+    with psycopg.connect(libpq(url)) as conn:
+        conn.execute("DELETE FROM auth_sessions WHERE user_id = ANY(%s)", (user_ids,))
+        with conn.cursor().copy(
+            "COPY auth_sessions (token_hash, user_id, created_at, last_seen_at) FROM STDIN"
+        ) as copy:
+            for token, user_id in zip(tokens, user_ids, strict=True):
+                stamp = "now"
+                copy.write_row((hashlib.sha256(token.encode()).hexdigest(), user_id, stamp, stamp))
+    return tokens
+
+
+def session_cookies(secret_key: str, tokens: list[str]) -> list[str]:
+    """`Cookie` header values a browser would hold after logging in with these sessions."""
+    app = Flask("bench")
+    app.secret_key = secret_key
+    serializer = SecureCookieSessionInterface().get_signing_serializer(app)
+    assert serializer is not None
+    # Flask-Login keeps the session token under _user_id (see chatroom.services.accounts).
+    return [f"{COOKIE_NAME}={serializer.dumps({'_user_id': t, '_fresh': True})}" for t in tokens]
+
+
+def ensure_rooms(url: str, slugs: list[str]) -> None:
+    with psycopg.connect(libpq(url)) as conn:
+        for slug in slugs:
+            conn.execute(
+                "INSERT INTO rooms (slug, name, seq) VALUES (%s, %s, 0) ON CONFLICT (slug) DO NOTHING",
+                (slug, slug.title()),
+            )
+
+
+def ensure_history(url: str, author_id: int, sizes: dict[str, int]) -> None:
+    """Rooms holding exactly the given number of messages, inserted with generate_series."""
+    with psycopg.connect(libpq(url)) as conn:
+        changed = False
+        for slug, size in sizes.items():
+            conn.execute(
+                "INSERT INTO rooms (slug, name, seq) VALUES (%s, %s, 0) ON CONFLICT (slug) DO NOTHING", (slug, slug)
+            )
+            room_id, seq = conn.execute("SELECT id, seq FROM rooms WHERE slug = %s", (slug,)).fetchone() or (0, 0)
+            count = conn.execute("SELECT count(*) FROM messages WHERE room_id = %s", (room_id,)).fetchone()
+            if seq == size and count is not None and count[0] == size:
+                continue
+            conn.execute("DELETE FROM messages WHERE room_id = %s", (room_id,))
+            conn.execute(
+                """
+                INSERT INTO messages (room_id, author_id, body, created_at, upvotes, downvotes, client_id, seq)
+                SELECT %s, %s, 'history message number ' || g, now() - (%s - g) * interval '1 second', 0, 0, NULL, g
+                FROM generate_series(1, %s) AS g
+                """,
+                (room_id, author_id, size, size),
+            )
+            conn.execute("UPDATE rooms SET seq = %s WHERE id = %s", (size, room_id))
+            changed = True
+        conn.commit()
+        if changed:
+            conn.execute("ANALYZE messages")
+
+
+def ensure_seed_history(url: str, sizes: dict[str, int]) -> None:
+    """The same history for the seed baseline's own table."""
+    from sqlalchemy import create_engine
+
+    from bench.baselines.seed_naive import Base
+
+    engine = create_engine(sqlalchemy_url(url))
+    Base.metadata.create_all(engine)
+    engine.dispose()
+    with psycopg.connect(libpq(url)) as conn:
+        for slug, size in sizes.items():
+            count = conn.execute("SELECT count(*) FROM seed_messages WHERE room = %s", (slug,)).fetchone()
+            if count is not None and count[0] == size:
+                continue
+            conn.execute("DELETE FROM seed_messages WHERE room = %s", (slug,))
+            conn.execute(
+                """
+                INSERT INTO seed_messages (room, username, body, created_at, upvotes, downvotes)
+                SELECT %s, 'seed', 'history message number ' || g, now(), 0, 0 FROM generate_series(1, %s) AS g
+                """,
+                (slug, size),
+            )
+        conn.commit()
+        conn.execute("ANALYZE seed_messages")
+
+
+def new_vote_target(url: str, author_id: int, seed: bool = False) -> int:
+    """A fresh message with no votes in the votes room; its id."""
+    with psycopg.connect(libpq(url)) as conn:
+        if seed:
+            row = conn.execute(
+                "INSERT INTO seed_messages (room, username, body, created_at, upvotes, downvotes) "
+                "VALUES (%s, 'seed', 'vote on me', now(), 0, 0) RETURNING id",
+                (VOTES_ROOM,),
+            ).fetchone()
+        else:
+            row = conn.execute(
+                """
+                WITH bumped AS (UPDATE rooms SET seq = seq + 1 WHERE slug = %s RETURNING id, seq)
+                INSERT INTO messages (room_id, author_id, body, created_at, upvotes, downvotes, seq)
+                SELECT id, %s, 'vote on me', now(), 0, 0, seq FROM bumped RETURNING id
+                """,
+                (VOTES_ROOM, author_id),
+            ).fetchone()
+        conn.commit()
+    assert row is not None
+    return int(row[0])
+
+
+def vote_totals(url: str, message_id: int, seed: bool = False) -> dict[str, int]:
+    """The stored totals of a message and, for the product, the number of vote rows."""
+    with psycopg.connect(libpq(url)) as conn:
+        if seed:
+            row = conn.execute("SELECT upvotes, 0 FROM seed_messages WHERE id = %s", (message_id,)).fetchone()
+            rows = None
+        else:
+            row = conn.execute("SELECT upvotes, downvotes FROM messages WHERE id = %s", (message_id,)).fetchone()
+            rows = conn.execute(
+                "SELECT count(*) FILTER (WHERE value = 1), count(*) FILTER (WHERE value = -1) FROM votes "
+                "WHERE message_id = %s",
+                (message_id,),
+            ).fetchone()
+    assert row is not None
+    totals = {"upvotes": int(row[0]), "downvotes": int(row[1])}
+    if rows is not None:
+        totals |= {"vote_rows_up": int(rows[0]), "vote_rows_down": int(rows[1])}
+    return totals
+
+
+def message_count(url: str, room: str, seed: bool = False) -> int:
+    with psycopg.connect(libpq(url)) as conn:
+        if seed:
+            row = conn.execute("SELECT count(*) FROM seed_messages WHERE room = %s", (room,)).fetchone()
+        else:
+            row = conn.execute(
+                "SELECT count(*) FROM messages JOIN rooms ON rooms.id = messages.room_id WHERE rooms.slug = %s",
+                (room,),
+            ).fetchone()
+    return int(row[0]) if row else 0

@@ -1,0 +1,263 @@
+"""The scenarios: each drives bench/loadgen against one server and returns plain figures."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bench import data
+from bench.servers import BENCH, LOADGEN_CORE, Server, pinned
+
+LOADGEN = BENCH / "loadgen" / "loadgen.js"
+# A step whose p99 passes this, or whose deliveries fall behind, ends the sweep.
+STOP_P99_MS = 250.0
+FANOUT_P99_MS = 150.0
+INGEST_ACK_P99_MS = 50.0
+VOTE_ACK_P99_MS = 100.0
+# The generator is treated as saturated (figures are lower bounds) above this share of its core.
+LOADGEN_SATURATED = 0.9
+# Offered deliveries/s for fan-out (message rate = deliveries / N).
+FANOUT_LADDER = [
+    2_000, 5_000, 10_000, 20_000, 35_000, 50_000, 70_000, 90_000, 110_000, 130_000, 150_000, 175_000,
+    200_000, 250_000, 300_000, 400_000, 550_000, 750_000, 1_000_000, 1_400_000, 2_000_000,
+]  # fmt: skip
+INGEST_LADDER = [100, 250, 500, 750, 1000, 1500, 2000, 2500, 3000, 3500, 4000, 5000, 6500, 8000]
+VOTE_LADDER = [25, 50, 100, 200, 400, 700, 1000, 1500, 2000, 2500, 3000, 4000]
+
+
+@dataclass(frozen=True)
+class Settings:
+    step_seconds: float = 3.0
+    drain_ms: int = 2000
+    results: Path = BENCH / "results"
+    quick: bool = False
+
+
+class LoadgenError(RuntimeError):
+    pass
+
+
+def run_loadgen(
+    config: dict[str, Any],
+    settings: Settings,
+    on_line: Callable[[dict[str, Any]], None] | None = None,
+    timeout: float = 600.0,
+) -> list[dict[str, Any]]:
+    """Run the generator on its core; every JSON line it prints, in order."""
+    settings.results.mkdir(parents=True, exist_ok=True)
+    path = settings.results / f"loadgen-{config['mode']}.json"
+    path.write_text(json.dumps(config))
+    proc = subprocess.Popen(
+        pinned(LOADGEN_CORE, ["node", str(LOADGEN), str(path)]),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    lines: list[dict[str, Any]] = []
+    deadline = time.monotonic() + timeout
+    assert proc.stdout is not None
+    try:
+        for raw in proc.stdout:
+            line = json.loads(raw)
+            lines.append(line)
+            if on_line is not None:
+                on_line(line)
+            if line["type"] == "error":
+                raise LoadgenError(line["message"])
+            if time.monotonic() > deadline:
+                raise LoadgenError(f"load generator still running after {timeout}s")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(timeout=10)
+    if proc.returncode != 0 and not any(line["type"] == "done" for line in lines):
+        stderr = proc.stderr.read() if proc.stderr else ""
+        raise LoadgenError(f"load generator exited with {proc.returncode}: {stderr[-2000:]}")
+    return lines
+
+
+class CpuMeter:
+    """Server CPU share between step_start and step lines of the generator."""
+
+    def __init__(self, server: Server) -> None:
+        self.server = server
+        self.mark: tuple[float, float] = (time.monotonic(), 0.0)
+
+    def __call__(self, line: dict[str, Any]) -> None:
+        if line["type"] == "step_start":
+            self.mark = (time.monotonic(), self.server.cpu_seconds())
+        elif line["type"] == "step":
+            wall = time.monotonic() - self.mark[0]
+            line["server_cpu"] = round((self.server.cpu_seconds() - self.mark[1]) / wall, 3) if wall > 0 else None
+            line["server_rss_mib"] = round(self.server.rss_kib() / 1024, 1)
+
+
+def _base(server: Server, settings: Settings) -> dict[str, Any]:
+    return {
+        "url": server.ws_url if server.proto == "raw" else server.url,
+        "proto": server.proto,
+        "step_seconds": settings.step_seconds,
+        "drain_ms": settings.drain_ms,
+        "stop_p99_ms": STOP_P99_MS,
+        "connect_concurrency": 100,
+    }
+
+
+def sustained(steps: list[dict[str, Any]], key: str, limit_ms: float, rate: str) -> dict[str, Any] | None:
+    """The best step that kept p99 (of `key`) within the limit with nothing left behind."""
+    good = []
+    for step in steps:
+        p99 = step[key]["p99"]
+        if p99 is None or p99 > limit_ms or step["ack_failed"]:
+            continue
+        if key == "latency" and (step["delivered_ratio"] or 0) < 0.99:
+            continue
+        if key == "ack" and step["acked"] < 0.99 * step["sent"]:
+            continue
+        good.append(step)
+    if not good:
+        return None
+    best = max(good, key=lambda s: s[rate])
+    return {**best, "lower_bound": best["loadgen_cpu"] > LOADGEN_SATURATED}
+
+
+def fanout(
+    server: Server, n: int, cookies: list[str], settings: Settings, ladder: list[int] | None = None
+) -> dict[str, Any]:
+    """N clients in one room; a few of them send at stepped rates; latency at every receiver."""
+    rates = sorted({max(1.0, round(d / n, 2)) for d in (ladder or FANOUT_LADDER)})
+    if settings.quick:
+        rates = rates[:3]
+    config = _base(server, settings) | {
+        "mode": "sweep",
+        "room": data.FANOUT_ROOM,
+        "receivers": n,
+        "senders": min(10, n),
+        "cookies": cookies[:n],
+        "rates": rates,
+    }
+    lines = run_loadgen(config, settings, CpuMeter(server), timeout=900)
+    steps = [line for line in lines if line["type"] == "step"]
+    connected = next((line for line in lines if line["type"] == "connected"), {})
+    best = sustained(steps, "latency", FANOUT_P99_MS, "deliveries_per_s")
+    return {"server": server.name, "n": n, "connected": connected, "steps": steps, "sustained": best}
+
+
+def ingest(server: Server, cookies: list[str], settings: Settings, senders: int = 200) -> dict[str, Any]:
+    """10 listeners, many senders that do not join; persisted messages/s and ack latency."""
+    listeners = 10
+    before = data.message_count(server.database, data.INGEST_ROOM, seed=server.name == "seed")
+    config = _base(server, settings) | {
+        "mode": "sweep",
+        "room": data.INGEST_ROOM,
+        "receivers": listeners,
+        "separate_senders": senders,
+        "cookies": cookies[: listeners + senders],
+        "rates": INGEST_LADDER[:3] if settings.quick else INGEST_LADDER,
+        "stop_on": "ack",
+    }
+    lines = run_loadgen(config, settings, CpuMeter(server), timeout=600)
+    steps = [line for line in lines if line["type"] == "step"]
+    after = data.message_count(server.database, data.INGEST_ROOM, seed=server.name == "seed")
+    acked = sum(s["acked"] for s in steps)
+    best = sustained(steps, "ack", INGEST_ACK_P99_MS, "acks_per_s")
+    return {
+        "server": server.name,
+        "steps": steps,
+        "sustained": best,
+        "persisted_rows": after - before,
+        "acked": acked,
+        # Every ok ack must stand for a committed row (late acks after the last step included).
+        "persisted_check": after - before >= acked,
+    }
+
+
+def votes(server: Server, cookies: list[str], settings: Settings, author_id: int, n: int = 1000) -> dict[str, Any]:
+    """N joined clients upvote one message (repeats toggle); ack latency and exact totals."""
+    seed = server.name == "seed"
+    url = server.database
+    message_id = data.new_vote_target(url, author_id, seed=seed)
+    config = _base(server, settings) | {
+        "mode": "votes",
+        "room": data.VOTES_ROOM,
+        "receivers": n,
+        "senders": n,
+        "cookies": cookies[:n],
+        "rates": VOTE_LADDER[:3] if settings.quick else VOTE_LADDER,
+        "message_id": message_id,
+        "stop_on": "ack",
+        "count_events": '"vote"',
+        "acks": True,
+    }
+    lines = run_loadgen(config, settings, CpuMeter(server), timeout=600)
+    steps = [line for line in lines if line["type"] == "step"]
+    final = next((line for line in lines if line["type"] == "votes_final"), {})
+    time.sleep(1.0)  # acks still in flight when the sweep stopped
+    totals = data.vote_totals(url, message_id, seed=seed)
+    acked = sum(s["acked"] for s in steps)
+    if seed:
+        exact = None  # the seed only counts up; nothing to cross-check
+    else:
+        exact = totals["upvotes"] == totals["vote_rows_up"] and totals["downvotes"] == totals["vote_rows_down"]
+    best = sustained(steps, "ack", VOTE_ACK_P99_MS, "acks_per_s")
+    return {
+        "server": server.name,
+        "message_id": message_id,
+        "steps": steps,
+        "sustained": best,
+        "totals": totals,
+        "acked": acked,
+        "expected_upvotes_seen_by_clients": final.get("expected_upvotes"),
+        "exact": exact,
+    }
+
+
+def join(server: Server, cookies: list[str], settings: Settings, rooms: list[str]) -> dict[str, Any]:
+    """Sequential joins of rooms holding 1k / 100k / 1M messages; ack latency."""
+    slow = server.name == "seed"
+    config = _base(server, settings) | {
+        "mode": "join",
+        "cookies": cookies[:1],
+        "rooms": rooms,
+        # Fetch-all joins take seconds to minutes at 1M rows: a few samples within a budget.
+        "joins_per_room": 3 if slow else (30 if settings.quick else 200),
+        "room_budget_ms": 20_000 if slow else 10_000,
+    }
+    lines = run_loadgen(config, settings, timeout=400)
+    return {"server": server.name, "rooms": [line for line in lines if line["type"] == "join"]}
+
+
+def connect_and_idle(server: Server, cookies: list[str], settings: Settings, n: int) -> dict[str, Any]:
+    """Time for N clients to connect (and authenticate), then RSS per idle connection."""
+    time.sleep(0.5)
+    rss_before = server.rss_kib()
+    box: dict[str, Any] = {}
+
+    def on_line(line: dict[str, Any]) -> None:
+        if line["type"] == "ready":
+            time.sleep(0.5 if settings.quick else 2.0)  # let the server settle before reading RSS
+            box["rss_after"] = server.rss_kib()
+
+    config = _base(server, settings) | {
+        "mode": "connect",
+        "clients": n,
+        "cookies": cookies[:n],
+        "hold_ms": 1000 if settings.quick else 3000,
+    }
+    lines = run_loadgen(config, settings, on_line, timeout=300)
+    connected = next(line for line in lines if line["type"] == "connected")
+    rss_after = box.get("rss_after", rss_before)
+    per_conn = (rss_after - rss_before) / max(1, connected["connected"])
+    return {
+        "server": server.name,
+        "n": n,
+        "connect": connected,
+        "rss_before_kib": rss_before,
+        "rss_after_kib": rss_after,
+        "kib_per_connection": round(per_conn, 1),
+    }

@@ -1,0 +1,171 @@
+"""The servers under test: started pinned to one core, watched through /proc, stopped by PID."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCH = ROOT / "bench"
+SERVER_CORE = "1"
+LOADGEN_CORE = "0"
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def pinned(core: str, argv: list[str]) -> list[str]:
+    """argv run on one core with taskset (exec'd, so the PID stays the server's)."""
+    if shutil.which("taskset") and (os.cpu_count() or 1) > 1:
+        return ["taskset", "-c", core, *argv]
+    return argv
+
+
+@dataclass
+class Server:
+    """One server process of the comparison."""
+
+    name: str
+    label: str
+    argv: list[str]
+    env: dict[str, str] = field(default_factory=dict)
+    port: int = field(default_factory=free_port)
+    proto: str = "sio"  # "sio" (Socket.IO) or "raw" (plain websocket)
+    persists: bool = False
+    database: str = ""  # libpq URL of the database it writes to, if any
+    log_dir: Path = BENCH / "results"
+    proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/"
+
+    @property
+    def pid(self) -> int:
+        assert self.proc is not None
+        return self.proc.pid
+
+    def start(self, timeout: float = 60.0) -> Server:
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        log = (self.log_dir / f"server-{self.name}.log").open("ab")
+        argv = [a.replace("{port}", str(self.port)) for a in self.argv]
+        env = {**os.environ, **self.env, "PORT": str(self.port), "PYTHONUNBUFFERED": "1"}
+        self.proc = subprocess.Popen(pinned(SERVER_CORE, argv), cwd=ROOT, env=env, stdout=log, stderr=log)
+        log.close()
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{self.name} exited with {self.proc.returncode}: {self.log_tail()}")
+            try:
+                if requests.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    return self
+            except requests.RequestException:
+                pass
+            if time.monotonic() > deadline:
+                self.stop()
+                raise TimeoutError(f"{self.name} not healthy after {timeout}s: {self.log_tail()}")
+            time.sleep(0.2)
+
+    def stop(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU time of the server so far."""
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+    def rss_kib(self) -> int:
+        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+        return 0
+
+    def log_tail(self) -> str:
+        path = self.log_dir / f"server-{self.name}.log"
+        return path.read_text(errors="replace")[-2000:] if path.exists() else ""
+
+
+def product(database_url: str, secret_key: str, log_dir: Path, **env: str) -> Server:
+    """`python server.py`: gevent, PostgreSQL, authentication, validation; rate-limit caps lifted."""
+    return Server(
+        name="product",
+        label="Chatroom (gevent, PostgreSQL)",
+        argv=[sys.executable, str(ROOT / "server.py")],
+        env={
+            "HOST": "127.0.0.1",
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": secret_key,
+            "CHATROOM_ENV": "development",
+            "CHATROOM_RATE_LIMITS": "off",
+            "CHATROOM_INSTANCE_PATH": str(log_dir / "instance"),
+            **env,
+        },
+        persists=True,
+        database=database_url,
+        log_dir=log_dir,
+    )
+
+
+def seed_naive(database_url: str, log_dir: Path) -> Server:
+    return Server(
+        name="seed",
+        label="seed-naive (threading, insert per message)",
+        argv=[
+            sys.executable,
+            str(BENCH / "baselines" / "seed_naive.py"),
+            "--port",
+            "{port}",
+            "--database-url",
+            database_url,
+        ],
+        persists=True,
+        database=database_url,
+        log_dir=log_dir,
+    )
+
+
+def node_socketio(log_dir: Path) -> Server:
+    return Server(
+        name="node",
+        label="Node socket.io 4.8 (no DB)",
+        argv=["node", str(BENCH / "baselines" / "node_socketio" / "server.js")],
+        log_dir=log_dir,
+    )
+
+
+def socketify_raw(log_dir: Path) -> Server | None:
+    """The ceiling, or None when socketify does not import here."""
+    probe = subprocess.run([sys.executable, "-c", "import socketify"], capture_output=True)
+    if probe.returncode != 0:
+        return None
+    return Server(
+        name="socketify",
+        label="raw websocket, socketify (ceiling)",
+        argv=[sys.executable, str(BENCH / "baselines" / "socketify_raw.py"), "--port", "{port}"],
+        proto="raw",
+        log_dir=log_dir,
+    )
