@@ -35,9 +35,10 @@ export function MessageList(props: MessageListProps) {
 
   const firstId = messages[0]?.id ?? null;
   const lastMessage = messages[messages.length - 1];
-  const lastOutgoing = outbox[outbox.length - 1];
-  const lastKey = lastOutgoing !== undefined ? `c-${lastOutgoing.clientId}` : lastMessage !== undefined ? `m-${lastMessage.id}` : "";
-  const lastIsMine = lastOutgoing !== undefined || lastMessage?.author.id === myId;
+  const lastId = lastMessage?.id ?? null;
+  const lastIsMine = lastMessage?.author.id === myId;
+  const outboxSize = outbox.length;
+  const seen = useRef({ lastId: null as number | null, outboxSize: 0 });
 
   const scrollToBottom = useCallback(() => {
     const element = scroller.current;
@@ -68,12 +69,17 @@ export function MessageList(props: MessageListProps) {
     element.scrollTop = saved.top + (element.scrollHeight - saved.height);
   }, [firstId]);
 
-  // Something arrived at the bottom.
+  // Something arrived at the bottom: follow it when the reader is there or wrote it,
+  // otherwise offer the pill rather than moving the view.
   useLayoutEffect(() => {
-    if (lastKey === "") return;
-    if (atBottom.current || lastIsMine) scrollToBottom();
+    const before = seen.current;
+    seen.current = { lastId, outboxSize };
+    const wrote = outboxSize > before.outboxSize;
+    const arrived = lastId !== null && (before.lastId === null || lastId > before.lastId);
+    if (!wrote && !arrived) return;
+    if (wrote || atBottom.current || lastIsMine) scrollToBottom();
     else setShowPill(true);
-  }, [lastKey, lastIsMine, scrollToBottom]);
+  }, [lastId, lastIsMine, outboxSize, scrollToBottom]);
 
   // A short first page leaves nothing to scroll: keep loading until the view can scroll.
   useEffect(() => {
