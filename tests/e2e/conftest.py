@@ -32,26 +32,32 @@ CHROMIUM_ARGS = [
 ]
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    # Checked here, not at import, so that collecting the other suites never depends on a build.
-    if any("tests/e2e/" in str(item.path).replace("\\", "/") for item in items):
-        if not DIST_INDEX.exists():
-            pytest.exit(
-                f"{DIST_INDEX} is missing: build the client first (cd frontend && npm ci && npm run build).",
-                returncode=4,
-            )
-        if not CHROMIUM.exists() and shutil.which("chromium") is None:
-            pytest.exit(
-                "Chromium is missing: install Debian's package (as root: apt-get update && apt-get install -y chromium).",
-                returncode=4,
-            )
+def _chromium() -> Path | None:
+    if CHROMIUM.exists():
+        return CHROMIUM
+    found = shutil.which("chromium")
+    return Path(found) if found else None
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _prerequisites() -> None:
+    """Fails every browser test with the fix when the built client or Chromium is missing."""
+    if not DIST_INDEX.exists():
+        pytest.fail(
+            f"{DIST_INDEX} is missing: build the web client first (cd frontend && npm ci && npm run build).",
+            pytrace=False,
+        )
+    if _chromium() is None:
+        pytest.fail(
+            "Chromium is missing: install Debian's package (as root: apt-get update && apt-get install -y chromium).",
+            pytrace=False,
+        )
 
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
     """Playwright cannot download its own browser here: launch the system Chromium."""
-    executable = CHROMIUM if CHROMIUM.exists() else Path(shutil.which("chromium") or CHROMIUM)
-    return {**browser_type_launch_args, "executable_path": str(executable), "args": CHROMIUM_ARGS}
+    return {**browser_type_launch_args, "executable_path": str(_chromium() or CHROMIUM), "args": CHROMIUM_ARGS}
 
 
 @pytest.fixture(scope="session", autouse=True)
