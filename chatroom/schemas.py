@@ -68,3 +68,66 @@ class HistoryQuery(Payload):
 
     before: Annotated[int, Field(ge=1)] | None = None
     limit: Annotated[int, Field(ge=1)] = 50
+
+
+# Response shapes, for the OpenAPI description (the handlers build plain dicts).
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+    field: str | None = None
+
+
+class ErrorOut(BaseModel):
+    error: ErrorBody
+
+
+class UserOut(BaseModel):
+    id: int
+    username: str
+    email: str
+    created_at: str
+
+
+class UserPayload(BaseModel):
+    user: UserOut
+
+
+class MeOut(BaseModel):
+    id: int
+    username: str
+    email: str
+
+
+class MePayload(BaseModel):
+    user: MeOut
+
+
+class AuthorOut(BaseModel):
+    id: int
+    username: str
+
+
+class MessageOut(BaseModel):
+    id: int
+    room: str
+    body: str
+    author: AuthorOut
+    created_at: str
+    upvotes: int
+    downvotes: int
+    score: int
+    my_vote: int
+    client_id: str | None
+    seq: int
+
+
+class PageOut(BaseModel):
+    ok: bool
+    messages: list[MessageOut]
+    has_more: bool
+
+
+class StatusOut(BaseModel):
+    status: str

@@ -1,0 +1,106 @@
+"""The OpenAPI description of the HTTP API, generated from the same pydantic models the
+handlers validate with. A test checks that it lists every route the app serves."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, jsonify
+from pydantic import BaseModel
+
+from chatroom.schemas import ErrorOut, LoginIn, MePayload, PageOut, SignupIn, StatusOut, UserPayload
+
+bp = Blueprint("openapi", __name__)
+
+_MODELS: list[type[BaseModel]] = [SignupIn, LoginIn, UserPayload, MePayload, PageOut, ErrorOut, StatusOut]
+
+
+def _ref(model: type[BaseModel]) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{model.__name__}"}
+
+
+def _json(model: type[BaseModel], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": _ref(model)}}}
+
+
+def _errors(*statuses: int) -> dict[str, Any]:
+    return {str(status): _json(ErrorOut, "error") for status in statuses}
+
+
+def _body(model: type[BaseModel]) -> dict[str, Any]:
+    return {"required": True, "content": {"application/json": {"schema": _ref(model)}}}
+
+
+def build_spec() -> dict[str, Any]:
+    components: dict[str, Any] = {}
+    for model in _MODELS:
+        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        components.update(schema.pop("$defs", {}))
+        components[model.__name__] = schema
+    cookie: list[dict[str, list[str]]] = [{"session": []}]
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Chatroom HTTP API", "version": "1", "description": "See docs/protocol.md."},
+        "components": {
+            "schemas": components,
+            "securitySchemes": {"session": {"type": "apiKey", "in": "cookie", "name": "chatroom"}},
+        },
+        "paths": {
+            "/api/signup": {
+                "post": {
+                    "summary": "Create an account and log in",
+                    "requestBody": _body(SignupIn),
+                    "responses": {"201": _json(UserPayload, "signed up"), **_errors(400, 403, 409, 413, 429, 503)},
+                }
+            },
+            "/api/login": {
+                "post": {
+                    "summary": "Log in",
+                    "requestBody": _body(LoginIn),
+                    "responses": {"200": _json(UserPayload, "logged in"), **_errors(400, 401, 403, 413, 429, 503)},
+                }
+            },
+            "/api/logout": {
+                "post": {
+                    "summary": "End the session",
+                    "responses": {"204": {"description": "logged out"}, **_errors(403, 503)},
+                }
+            },
+            "/api/me": {
+                "get": {
+                    "summary": "Who is logged in",
+                    "security": cookie,
+                    "responses": {"200": _json(MePayload, "the user"), **_errors(401, 503)},
+                }
+            },
+            "/api/rooms/{slug}/messages": {
+                "get": {
+                    "summary": "A page of history, oldest first",
+                    "security": cookie,
+                    "parameters": [
+                        {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}},
+                        {"name": "before", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+                        {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+                    ],
+                    "responses": {"200": _json(PageOut, "messages"), **_errors(400, 401, 404, 503)},
+                }
+            },
+            "/healthz": {
+                "get": {
+                    "summary": "Liveness: the database answers",
+                    "responses": {"200": _json(StatusOut, "healthy"), **_errors(503)},
+                }
+            },
+            "/readyz": {
+                "get": {
+                    "summary": "Readiness: the database and Redis answer",
+                    "responses": {"200": _json(StatusOut, "ready"), **_errors(503)},
+                }
+            },
+        },
+    }
+
+
+@bp.get("/api/openapi.json")
+def openapi() -> Response:
+    return jsonify(build_spec())
