@@ -21,6 +21,7 @@ from chatroom import Config, ConfigError, create_app, socketio  # noqa: E402
 from chatroom.migrate import upgrade  # noqa: E402
 from chatroom.netopts import enable_tcp_nodelay  # noqa: E402
 from chatroom.passwords import warm_up  # noqa: E402
+from chatroom.realtime import sessions  # noqa: E402
 from chatroom.realtime.backpressure import start_watchdog  # noqa: E402
 from chatroom.shutdown import DEFAULT_GRACE_SECONDS, GracefulShutdown  # noqa: E402
 
@@ -38,6 +39,8 @@ def main() -> int:
         upgrade(config.database_url)
     warm_up()
     start_watchdog(socketio, config.max_queued_packets)
+    if config.redis_url:
+        sessions.start_listener(socketio, config.redis_url, config.redis_prefix)
     shutdown = None
     if ASYNC_MODE == "gevent":
         enable_tcp_nodelay()

@@ -5,18 +5,21 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from flask import current_app
+
 from chatroom import metrics
 from chatroom.extensions import socketio
+from chatroom.realtime import sessions
+from chatroom.realtime.sessions import session_channel
 
 log = logging.getLogger(__name__)
 
 
+__all__ = ["message_created", "room_channel", "session_channel", "session_ended", "vote_changed"]
+
+
 def room_channel(slug: str) -> str:
     return f"room:{slug}"
-
-
-def session_channel(token_hash: str) -> str:
-    return f"session:{token_hash}"
 
 
 def _broadcast(event: str, payload: dict[str, Any]) -> None:
@@ -40,11 +43,9 @@ def vote_changed(totals: dict[str, Any]) -> None:
 
 
 def session_ended(token_hash: str) -> None:
-    """Tell the sockets of an ended session, then close them (in every process)."""
-    channel = session_channel(token_hash)
-    socketio.emit("session_ended", {"reason": "logged_out"}, to=channel)
-    # Sockets in other processes got the event above and re-check their session within a
-    # minute (see realtime.handlers); this process's own sockets close now.
-    server = socketio.server
-    for sid, _eio_sid in list(server.manager.get_participants("/", channel)):
-        server.disconnect(sid, namespace="/")
+    """Tell the sockets of an ended session, then close them in every process."""
+    socketio.emit("session_ended", {"reason": "logged_out"}, to=session_channel(token_hash))
+    sessions.disconnect_local(socketio, token_hash)
+    config = current_app.extensions["chatroom.config"]
+    if config.redis_url:
+        sessions.publish_session_end(config.redis_url, config.redis_prefix, token_hash)
