@@ -1,0 +1,75 @@
+"""Rate limits live in Redis: two processes allow one user what one process allows."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import requests
+
+from tests.support.clients import ChatClient
+from tests.support.procs import ServerProcess
+
+ATTEMPTS = 30
+LIMIT = 20  # chatroom.ratelimits.MESSAGES_PER_USER: 20 per 10 s
+
+
+def flood(sockets: list[ChatClient]) -> list[str]:
+    """Send ATTEMPTS messages as fast as acks allow, alternating between the sockets."""
+    outcomes = []
+    for i in range(ATTEMPTS):
+        answer = sockets[i % len(sockets)].call("data", {"room": "general", "body": f"flood {i}"})
+        outcomes.append("ok" if answer["ok"] else answer["error"]["code"])
+    return outcomes
+
+
+def same_user_on(servers: list[ServerProcess]) -> list[ChatClient]:
+    first = ChatClient(servers[0].url).signup()
+    sockets = [first.connect()]
+    for server in servers[1:]:
+        other = ChatClient(server.url, first.username)
+        other.http.cookies.update(first.http.cookies)
+        sockets.append(other.connect())
+    return sockets
+
+
+def test_a_flood_across_two_processes_is_cut_at_the_single_process_limit(
+    start_servers: Callable[..., list[ServerProcess]],
+) -> None:
+    servers = start_servers(2, CHATROOM_RATE_LIMITS="on")
+    sockets = same_user_on(servers)
+    try:
+        outcomes = flood(sockets)
+    finally:
+        for s in sockets:
+            s.close()
+    assert outcomes.count("ok") == LIMIT
+    assert outcomes[LIMIT:] == ["rate_limited"] * (ATTEMPTS - LIMIT)
+
+
+def test_failed_logins_are_counted_across_processes(start_servers: Callable[..., list[ServerProcess]]) -> None:
+    """Flask-Limiter's HTTP limits share the same Redis: 20 failed log-ins per address."""
+    servers = start_servers(2, CHATROOM_RATE_LIMITS="on")
+    statuses = [
+        requests.post(
+            f"{servers[i % 2].url}/api/login",
+            json={"email": f"nobody{i}@example.com", "password": "not the password at all"},
+            timeout=10,
+        ).status_code
+        for i in range(ATTEMPTS)
+    ]
+    assert statuses.count(401) == LIMIT
+    assert statuses[LIMIT:] == [429] * (ATTEMPTS - LIMIT)
+
+
+def test_without_redis_each_process_would_allow_the_limit_again(
+    start_servers: Callable[..., list[ServerProcess]],
+) -> None:
+    """The control: the limit store is what makes the total hold."""
+    servers = start_servers(2, CHATROOM_RATE_LIMITS="on", REDIS_URL="")
+    sockets = same_user_on(servers)
+    try:
+        outcomes = flood(sockets)
+    finally:
+        for s in sockets:
+            s.close()
+    assert outcomes.count("ok") == ATTEMPTS
