@@ -101,12 +101,16 @@ class GracefulShutdown:
         started = time.monotonic()
         server = getattr(self.socketio, "wsgi_server", None)
         sockets = len(self.socketio.server.eio.sockets)
-        log.info("%s: shutting down; no new connections, %d in flight, %d sockets", reason, self.in_flight.count, sockets)
+        log.info(
+            "%s: shutting down; no new connections, %d in flight, %d sockets", reason, self.in_flight.count, sockets
+        )
         try:
             if server is not None:
                 server.close()
             if not self.in_flight.wait_idle(self.grace):
-                log.warning("shutdown: %d still in flight after %.0f s; stopping anyway", self.in_flight.count, self.grace)
+                log.warning(
+                    "shutdown: %d still in flight after %.0f s; stopping anyway", self.in_flight.count, self.grace
+                )
             self._drop_connections()
             log.info("shutdown: closed %d sockets in %.2f s", sockets, time.monotonic() - started)
         finally:

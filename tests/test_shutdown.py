@@ -61,10 +61,12 @@ def test_sigterm_finishes_the_write_in_flight_then_drops_sockets(pg_url: str, tm
             )
             with psycopg.connect(libpq(pg_url), autocommit=True) as probe:
                 until(
-                    lambda: probe.execute(
-                        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
-                    ).fetchone()
-                    == (1,),
+                    lambda: (
+                        probe.execute(
+                            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+                        ).fetchone()
+                        == (1,)
+                    ),
                     "the server's insert waits on the row lock",
                 )
             assert server.proc is not None

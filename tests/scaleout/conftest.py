@@ -42,7 +42,9 @@ def derived_site(upstreams: list[str], port: int, *, sticky: bool = True) -> str
     replacements = {
         r"listen 8080;": f"listen 127.0.0.1:{port};",
         r"root /usr/share/nginx/html;": f"root {ROOT / 'frontend' / 'dist'};",
-        r"include /etc/nginx/chatroom-upstream.conf;": " ".join(f"server {u} max_fails=1 fail_timeout=5s;" for u in upstreams),
+        r"include /etc/nginx/chatroom-upstream.conf;": " ".join(
+            f"server {u} max_fails=1 fail_timeout=5s;" for u in upstreams
+        ),
     }
     if not sticky:
         replacements[r"ip_hash;"] = ""
@@ -87,7 +89,16 @@ http {{
         return f"http://127.0.0.1:{self.port}"
 
     def command(self, *extra: str) -> list[str]:
-        return [nginx_binary(), "-p", str(self.folder), "-e", str(self.folder / "error.log"), "-c", str(self.conf), *extra]
+        return [
+            nginx_binary(),
+            "-p",
+            str(self.folder),
+            "-e",
+            str(self.folder / "error.log"),
+            "-c",
+            str(self.conf),
+            *extra,
+        ]
 
     def check(self) -> subprocess.CompletedProcess[str]:
         return subprocess.run(self.command("-t"), capture_output=True, text=True, check=False)
@@ -160,7 +171,9 @@ def client_from(base_url: str, source: str, *, reconnection: bool = False) -> Ch
         def _engineio_client_class(self) -> type[engineio.Client]:
             return eio_class
 
-    person.sio = Client(reconnection=reconnection, reconnection_delay=0.2, reconnection_delay_max=1, http_session=polling)
+    person.sio = Client(
+        reconnection=reconnection, reconnection_delay=0.2, reconnection_delay_max=1, http_session=polling
+    )
     for name in person.received:
         person.sio.on(name, person._recorder(name))
     return person

@@ -92,9 +92,7 @@ def polling_round(nginx: Nginx, source: str) -> list[int]:
     return statuses
 
 
-def test_long_polling_needs_the_ip_hash_stickiness(
-    balanced: tuple[Nginx, list[ServerProcess]], tmp_path: Path
-) -> None:
+def test_long_polling_needs_the_ip_hash_stickiness(balanced: tuple[Nginx, list[ServerProcess]], tmp_path: Path) -> None:
     nginx, servers = balanced
     assert all(polling_round(nginx, source) == [200, 200] for source in SOURCES)
     # The control: the same config without ip_hash (round robin) breaks the same sessions.
@@ -131,7 +129,9 @@ def test_a_process_dies_and_its_clients_reconnect_through_nginx_losing_nothing(
         acked: list[dict[str, Any]] = []
         writer = crowd[0]
         for i in range(5):
-            acked.append(writer.call("data", {"room": "general", "body": f"before {i}", "client_id": f"b{i}"})["message"])
+            acked.append(
+                writer.call("data", {"room": "general", "body": f"before {i}", "client_id": f"b{i}"})["message"]
+            )
         for person in crowd:
             person.wait_for("data", 5)
         watermark = {p.username: max(m["seq"] for m in p.received["data"]) for p in crowd}
