@@ -152,3 +152,24 @@ def test_oversized_body_gets_413(client: FlaskClient) -> None:
     response = client.post("/api/login", data=b"{" + b" " * 70_000 + b"}", content_type="application/json")
     assert response.status_code == 413
     assert response.get_json()["error"]["code"] == "payload_too_large"
+
+
+def test_failed_logins_are_rate_limited_per_ip_across_accounts(make_app: Callable[..., Flask], sqlite_url: str) -> None:
+    app = make_app(sqlite_url, rate_limits=True)
+    statuses = []
+    for i in range(60):
+        # A different (unknown) account each time: only the address ties them together.
+        response = app.test_client().post("/api/login", json={"email": f"spray{i}@example.com", "password": "guess"})
+        statuses.append(response.status_code)
+        if response.status_code == 429:
+            break
+    assert statuses[-1] == 429
+    assert len(statuses) <= 25
+
+
+def test_successful_logins_do_not_count_toward_the_limit(make_app: Callable[..., Flask], sqlite_url: str) -> None:
+    app = make_app(sqlite_url, rate_limits=True)
+    Accounts(app).signup("regular")
+    for _ in range(25):
+        response = app.test_client().post("/api/login", json={"email": "regular@example.com", "password": PASSWORD})
+        assert response.status_code == 200
