@@ -57,6 +57,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--db-prefix", default="chatroom_bench", help="name of the bench databases")
     parser.add_argument("--output-dir", type=Path, default=None, help="where performance.md/.png go")
+    parser.add_argument(
+        "--results-dir", type=Path, default=None, help="raw results and server logs (default bench/results)"
+    )
     return parser.parse_args(argv)
 
 
@@ -69,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         print(f"unknown scenario or server: {', '.join(sorted(unknown))}", file=sys.stderr)
         return 2
-    results_dir = ROOT / "bench" / "results"
+    results_dir = args.results_dir or ROOT / "bench" / "results"
     output_dir = args.output_dir or (results_dir if quick else ROOT / "docs")
     settings = scenarios.Settings(
         step_seconds=1.0 if quick else 3.0, drain_ms=1000 if quick else 2000, results=results_dir, quick=quick
@@ -144,7 +147,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.profile and "product" in wanted_servers:
         log("== profiling the product with py-spy")
         run["profiles"] = profile_product(
-            servers.product(dbs.product, secret_key, log_dir), cookies, settings, run["fanout"], run["ingest"]
+            servers.product(dbs.product, secret_key, log_dir),
+            cookies,
+            settings,
+            run["fanout"],
+            run["ingest"],
+            tuple(s for s in ("connect", "fanout", "ingest") if s in chosen),
         )
     run["elapsed_s"] = round(time.time() - started, 1)
     stamp = time.strftime("%Y%m%d-%H%M%S")

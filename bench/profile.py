@@ -28,6 +28,8 @@ GROUPS = [
     ("pydantic validation", r"pydantic"),
     ("Flask request context, session cookie, login", r"flask/ctx\.py|flask/sessions\.py|flask_login/"),
     ("rate limits", r"ratelimits\.py|limits/"),
+    ("session lookup on connect (load_session_user)", r"load_session_user|resume_session"),
+    ("itsdangerous cookie signature", r"itsdangerous/"),
 ]
 
 
@@ -86,8 +88,10 @@ def profile_product(
     settings: scenarios.Settings,
     fanout_results: list[dict[str, Any]],
     ingest_results: list[dict[str, Any]],
+    which: tuple[str, ...] = ("fanout", "ingest"),
 ) -> dict[str, Any]:
-    """Profile fan-out (N=1000) and ingest at the product's best sustained rate of this run."""
+    """Profile fan-out (N=1000) and ingest at the product's best sustained rate of this run,
+    and a connect storm of 1,000 clients."""
     if _py_spy() is None:
         return {}
     duration = 6.0 if settings.quick else 15.0
@@ -99,25 +103,36 @@ def profile_product(
     base = scenarios._base(server, fixed)
     runs = [
         (
+            "connect",
+            f"connect storm: {fan_n} clients connecting with their session cookies, 100 at a time",
+            base | {"mode": "connect", "clients": fan_n, "cookies": cookies[:fan_n], "hold_ms": int(duration * 1000)},
+        ),
+        (
+            "fanout",
             f"fan-out, N={fan_n}, {fan_rate:g} msgs/s ({fan_rate * fan_n:,.0f} deliveries/s)",
             base | {"mode": "sweep", "room": data.FANOUT_ROOM, "receivers": fan_n, "senders": 10,
                     "cookies": cookies[:fan_n], "rates": [fan_rate]},
         ),
         (
+            "ingest",
             f"ingest, 10 listeners + 200 senders, {ingest_rate:g} msgs/s",
             base | {"mode": "sweep", "room": data.INGEST_ROOM, "receivers": 10, "separate_senders": 200,
                     "cookies": cookies[:210], "rates": [ingest_rate], "stop_on": "ack"},
         ),
     ]  # fmt: skip
-    for index, (name, config) in enumerate(runs):
+    for index, (kind, name, config) in enumerate(runs):
+        if kind not in which:
+            continue
         server.start()
         try:
             target = settings.results / f"profile-{index}.txt"
             lines: list[dict[str, Any]] = []
             worker = threading.Thread(target=scenarios.run_loadgen, args=(config, fixed, lines.append))
             worker.start()
-            # Start sampling once the clients are connected and sending.
-            while worker.is_alive() and not any(line.get("type") == "step_start" for line in lines):
+            # A connect storm is sampled from the start; the others once clients are sending.
+            while (
+                kind != "connect" and worker.is_alive() and not any(line.get("type") == "step_start" for line in lines)
+            ):
                 worker.join(0.2)
             spy = _record(server, target, duration)
             worker.join()
@@ -128,13 +143,17 @@ def profile_product(
                 out[name] = {"setup": f"py-spy failed: {err.decode(errors='replace')[-300:]}", "groups": [], "top": []}
                 continue
             summary = summarize(target, duration)
-            step = next((line for line in lines if line.get("type") == "step"), {})
+            step = next((line for line in lines if line.get("type") in ("step", "connected")), {})
             latency = step.get("latency", {}) or {}
             ack = step.get("ack", {}) or {}
+            during = (
+                f"{step.get('connected')} connected in {step.get('total_ms')} ms"
+                if kind == "connect"
+                else f"delivery p99 {latency.get('p99')} ms, ack p99 {ack.get('p99')} ms"
+            )
             summary["setup"] = (
                 f"{summary['samples']} samples over {duration:g} s at {SAMPLE_RATE} Hz "
-                f"(the server was on-CPU in {summary['busy_share']:.0f}% of them); during the run: "
-                f"delivery p99 {latency.get('p99')} ms, ack p99 {ack.get('p99')} ms. "
+                f"(the server was on-CPU in {summary['busy_share']:.0f}% of them); during the run: {during}. "
                 "Shares are inclusive: a stack counts in every group it passes through."
             )
             out[name] = summary

@@ -64,7 +64,7 @@ class Server:
 
     def start(self, timeout: float = 60.0) -> Server:
         self.log_dir.mkdir(parents=True, exist_ok=True)
-        log = (self.log_dir / f"server-{self.name}.log").open("ab")
+        log = (self.log_dir / f"server-{self.name}-{self.port}.log").open("ab")
         argv = [a.replace("{port}", str(self.port)) for a in self.argv]
         env = {**os.environ, **self.env, "PORT": str(self.port), "PYTHONUNBUFFERED": "1"}
         self.proc = subprocess.Popen(pinned(SERVER_CORE, argv), cwd=ROOT, env=env, stdout=log, stderr=log)
@@ -105,7 +105,7 @@ class Server:
         return 0
 
     def log_tail(self) -> str:
-        path = self.log_dir / f"server-{self.name}.log"
+        path = self.log_dir / f"server-{self.name}-{self.port}.log"
         return path.read_text(errors="replace")[-2000:] if path.exists() else ""
 
 

@@ -88,10 +88,11 @@ const raw = cfg.proto === 'raw';
 const clients = [];
 let stats = null; // the current step's counters
 let connectFailures = 0;
+let joinFailures = 0;
 let firstError = null;
 
 function newStats(step) {
-  return { step, delivered: 0, lat: new Histogram(), ack: new Histogram(), acked: 0, ackFailed: 0, sent: 0 };
+  return { step, delivered: 0, lat: new Histogram(), ack: new Histogram(), acked: 0, ackFailed: 0, sent: 0, disconnected: 0 };
 }
 
 class Client {
@@ -126,6 +127,10 @@ class Client {
       ws.on('error', (e) => finish(false, String(e.message || e)));
       ws.on('close', () => {
         this.closed = true;
+        if (stats) stats.disconnected++;
+        // Calls that can no longer be answered fail now rather than hang the run.
+        for (const p of this.pending.values()) if (p.resolve) p.resolve({ ok: false, ms: now() - p.t, text: 'closed' });
+        this.pending.clear();
         finish(false, 'closed during connect');
       });
       if (raw) ws.on('open', () => { clearTimeout(timer); finish(true); });
@@ -196,7 +201,13 @@ class Client {
   }
 
   call(event, payload) {
-    return new Promise((resolve) => this.emit(event, payload, 'call', -1, resolve));
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve({ ok: false, ms: null, text: event + ': no ack in time' }), cfg.call_timeout_ms || 30000);
+      this.emit(event, payload, 'call', -1, (r) => {
+        clearTimeout(timer);
+        resolve(r);
+      });
+    });
   }
 
   sendMessage(step) {
@@ -240,7 +251,10 @@ async function joinAll(list) {
       const c = list[next++];
       if (c.closed) continue;
       const r = await c.call('join', { room: cfg.room });
-      if (!r.ok && !firstError) firstError = 'join: ' + r.text;
+      if (!r.ok) {
+        joinFailures++;
+        if (!firstError) firstError = 'join: ' + r.text;
+      }
     }
   }
   await Promise.all(Array.from({ length: concurrency }, worker));
@@ -308,6 +322,7 @@ async function runStep(step, rate, senders, receiversCount, op) {
     ack_failed: s.ackFailed,
     acks_per_s: +(s.acked / sendWall).toFixed(1),
     ack: s.ack.summary(),
+    disconnected: s.disconnected,
     loadgen_cpu: +(cpu / 1000 / wall).toFixed(3),
     loadgen_cpu_sending: +(cpuSend / 1000 / sendWall).toFixed(3),
     first_error: firstError,
@@ -324,7 +339,7 @@ async function sweep() {
   const receivers = clients.slice(0, cfg.receivers).filter((c) => !c.closed);
   await joinAll(receivers);
   const senders = cfg.separate_senders ? clients.slice(cfg.receivers) : receivers.slice(0, cfg.senders);
-  out({ type: 'joined', receivers: receivers.length, senders: senders.length, first_error: firstError });
+  out({ type: 'joined', receivers: receivers.length, senders: senders.length, join_failures: joinFailures, first_error: firstError });
   const op = cfg.mode === 'votes' ? (c, step) => c.vote(step) : (c, step) => c.sendMessage(step);
   let step = 1;
   for (const rate of cfg.rates) {
@@ -334,7 +349,7 @@ async function sweep() {
     step++;
     const p99 = cfg.stop_on === 'ack' ? r.ack.p99 : r.latency.p99;
     const behind = cfg.stop_on === 'ack' ? r.acked < r.sent * 0.99 : r.delivered_ratio !== null && r.delivered_ratio < 0.99;
-    if (p99 === null || p99 > cfg.stop_p99_ms || behind || r.ack_failed > 0) break;
+    if (p99 === null || p99 > cfg.stop_p99_ms || behind || r.ack_failed > 0 || r.disconnected > 0) break;
     await sleep(cfg.pause_ms || 300);
   }
   if (cfg.mode === 'votes') {

@@ -62,6 +62,8 @@ def test_quick_run_measures_every_scenario_and_writes_the_report(
             bench_databases.prefix,
             "--output-dir",
             str(tmp_path),
+            "--results-dir",
+            str(tmp_path / "results"),
         ],
         cwd=ROOT,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
