@@ -1,5 +1,10 @@
 """Run the chatroom: migrate (unless CHATROOM_AUTO_MIGRATE=0), then serve.
 
+`python server.py --migrate-only` migrates and exits: the one-shot step that deployments
+with several processes run once before starting them (with CHATROOM_AUTO_MIGRATE=0).
+`python server.py --wait-for-migrations` waits until the database is at the latest schema
+(a Kubernetes initContainer, so replicas start only after the migration Job).
+
 Configuration comes from the environment (see docs/operations.md).
 """
 
@@ -18,7 +23,7 @@ import logging  # noqa: E402
 import sys  # noqa: E402
 
 from chatroom import Config, ConfigError, create_app, socketio  # noqa: E402
-from chatroom.migrate import upgrade  # noqa: E402
+from chatroom.migrate import alembic_config, upgrade  # noqa: E402
 from chatroom.netopts import enable_tcp_nodelay  # noqa: E402
 from chatroom.passwords import warm_up  # noqa: E402
 from chatroom.realtime import sessions  # noqa: E402
@@ -28,12 +33,48 @@ from chatroom.shutdown import DEFAULT_GRACE_SECONDS, GracefulShutdown  # noqa: E
 log = logging.getLogger("chatroom.server")
 
 
+def wait_for_migrations(database_url: str, timeout: float = 600.0) -> bool:
+    """True once the database's Alembic revision is the code's head."""
+    import time
+
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+    from sqlalchemy import create_engine
+
+    head = ScriptDirectory.from_config(alembic_config(database_url)).get_current_head()
+    engine = create_engine(database_url)
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            try:
+                with engine.connect() as conn:
+                    current = MigrationContext.configure(conn).get_current_revision()
+            except Exception as exc:  # noqa: BLE001 - the database may still be starting
+                current = f"unreachable ({exc.__class__.__name__})"
+            if current == head:
+                print(f"Chatroom database at {head}", flush=True)
+                return True
+            if time.monotonic() > deadline:
+                print(f"Chatroom database at {current}, expected {head}", file=sys.stderr)
+                return False
+            print(f"waiting for migrations: database at {current}, expected {head}", flush=True)
+            time.sleep(3)
+    finally:
+        engine.dispose()
+
+
 def main() -> int:
     try:
         config = Config.from_env(async_mode=ASYNC_MODE)
     except ConfigError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
+    if sys.argv[1:] == ["--wait-for-migrations"]:
+        return 0 if wait_for_migrations(config.database_url) else 1
+    if sys.argv[1:] == ["--migrate-only"]:
+        upgrade(config.database_url)
+        print("Chatroom database migrated", flush=True)
+        return 0
     app = create_app(config)
     if config.auto_migrate:
         upgrade(config.database_url)
