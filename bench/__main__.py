@@ -58,6 +58,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--db-prefix", default="chatroom_bench", help="name of the bench databases")
     parser.add_argument("--output-dir", type=Path, default=None, help="where performance.md/.png go")
     parser.add_argument(
+        "--product-ref",
+        default=None,
+        help="measure the product as committed at this git ref (e.g. HEAD) instead of the working tree",
+    )
+    parser.add_argument(
+        "--report-from", type=Path, default=None, help="only rewrite the report from a saved bench/results/run-*.json"
+    )
+    parser.add_argument(
         "--results-dir", type=Path, default=None, help="raw results and server logs (default bench/results)"
     )
     return parser.parse_args(argv)
@@ -65,6 +73,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.report_from:
+        return write_report(json.loads(args.report_from.read_text()), args.output_dir)
     quick = args.quick
     chosen = [s for s in args.scenarios.split(",") if s]
     wanted_servers = [s for s in args.servers.split(",") if s]
@@ -84,10 +94,14 @@ def main(argv: list[str] | None = None) -> int:
     needed_users = max([*fanout_ns, n_clients, 10 + (20 if quick else 200)])
 
     started = time.time()
+    tree, measured = ROOT, report.commit()
+    if args.product_ref:
+        tree, measured = servers.export_tree(args.product_ref, results_dir)
+        log(f"measuring the product at {args.product_ref} ({measured}) from {tree}")
     dbs = data.BenchDatabases(args.pg_server.rstrip("/"), args.db_prefix)
     log(f"preparing databases {dbs.product} and {dbs.seed}")
     dbs.ensure()
-    data.migrate_product(dbs.product)
+    data.migrate_product(dbs.product, tree)
     user_ids = data.ensure_users(dbs.product, needed_users)
     data.ensure_rooms(dbs.product, [data.FANOUT_ROOM, data.INGEST_ROOM, data.VOTES_ROOM])
     if "join" in chosen:
@@ -100,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
 
     log_dir = results_dir
     candidates: dict[str, Server | None] = {
-        "product": servers.product(dbs.product, secret_key, log_dir),
+        "product": servers.product(dbs.product, secret_key, log_dir, tree),
         "seed": servers.seed_naive(dbs.seed, log_dir),
         "node": servers.node_socketio(log_dir),
         "socketify": servers.socketify_raw(log_dir),
@@ -110,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
         notes.append("socketify did not import on this machine: the raw-websocket ceiling was skipped.")
     run: dict[str, Any] = {
         "machine": report.machine(),
-        "commit": report.commit(),
+        "commit": measured,
         "started": time.strftime("%Y-%m-%d %H:%M:%S %Z", time.localtime(started)),
         "quick": quick,
         "settings": {"step_seconds": settings.step_seconds, "drain_ms": settings.drain_ms},
@@ -147,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.profile and "product" in wanted_servers:
         log("== profiling the product with py-spy")
         run["profiles"] = profile_product(
-            servers.product(dbs.product, secret_key, log_dir),
+            servers.product(dbs.product, secret_key, log_dir, tree),
             cookies,
             settings,
             run["fanout"],
@@ -158,12 +172,16 @@ def main(argv: list[str] | None = None) -> int:
     stamp = time.strftime("%Y%m%d-%H%M%S")
     results_dir.mkdir(parents=True, exist_ok=True)
     (results_dir / f"run-{stamp}.json").write_text(json.dumps(run, indent=1))
-    table = report.table(run)
-    print(table)
+    return write_report(run, output_dir)
+
+
+def write_report(run: dict[str, Any], output_dir: Path | None) -> int:
+    output_dir = output_dir or (ROOT / "bench" / "results" if run["quick"] else ROOT / "docs")
+    print(report.table(run))
     output_dir.mkdir(parents=True, exist_ok=True)
     report.plot(run, output_dir / "performance.png")
     report.write_markdown(run, output_dir / "performance.md", "performance.png")
-    log(f"wrote {output_dir / 'performance.md'} and performance.png in {run['elapsed_s']} s")
+    log(f"wrote {output_dir / 'performance.md'} and performance.png (run took {run['elapsed_s']} s)")
     return 0
 
 

@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import subprocess
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 import psycopg
 from flask import Flask
@@ -61,10 +64,10 @@ class BenchDatabases:
                 conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def migrate_product(url: str) -> None:
-    from chatroom.migrate import upgrade
-
-    upgrade(sqlalchemy_url(url))
+def migrate_product(url: str, tree: Path) -> None:
+    """Migrate with the migrations of the tree under test (it may differ from the checkout)."""
+    code = "import sys; from chatroom.migrate import upgrade; upgrade(sys.argv[1])"
+    subprocess.run([sys.executable, "-c", code, sqlalchemy_url(url)], cwd=tree, check=True)
 
 
 def ensure_users(url: str, count: int) -> list[int]:

@@ -330,6 +330,47 @@ def plot(run: dict[str, Any], path: Path) -> None:
     plt.close(fig)
 
 
+METHOD = """## How the benchmark works
+
+- **Command:** `make bench` or `.venv/bin/python -m bench` (add `--quick` for the ~30 s smoke run
+  that CI runs through `tests/bench/`, `--scenarios`, `--servers`, `--fanout-n`, `--join-sizes`,
+  `--clients` to select, `--profile` for the py-spy section). Raw results (JSON per run, server
+  logs, py-spy stacks) go to `bench/results/`, which is not committed.
+- **Load generator:** one Node process (`bench/loadgen/loadgen.js`, `ws` package) pinned to
+  core 0 that speaks the Engine.IO 4 / Socket.IO 5 text protocol itself (`0` open, `40`
+  connect, `42[...]` events with ack ids, `43<id>[...]` acks, ping `2` / pong `3`). Message
+  bodies carry the send time (`bench|<ms>|<step>|<client>`), so every receiver measures
+  end-to-end latency with a byte search instead of a JSON parse. It reports its own CPU per
+  step; above 90% of its core the step is marked and a figure from it is a lower bound.
+- **Servers:** each runs alone, pinned to core 1 (`taskset`), started fresh for its scenarios.
+  The product is `python server.py` (gevent, PostgreSQL, cookie authentication, payload
+  validation, rate-limit code path with `CHATROOM_RATE_LIMITS=off` lifting only the caps,
+  no Redis: one process). Baselines: `bench/baselines/seed_naive.py` (Flask-SocketIO threading
+  mode, ORM insert and commit per message, fetch-all history on join with one emit per row, no
+  authentication), `bench/baselines/node_socketio/` (socket.io 4.8, pure broadcast, no database,
+  no authentication) and `bench/baselines/socketify_raw.py` (raw websocket publish on
+  uWebSockets through socketify, no Socket.IO protocol: the ceiling).
+- **Clients and log-in:** `bench<i>` users are inserted in bulk with one precomputed argon2
+  hash (their password is `bench password 0123456789`, so `POST /api/login` works for them),
+  one `auth_sessions` row per client is inserted directly, and the Flask session cookie for
+  it is signed with the server's `SECRET_KEY`; one such cookie is checked with `GET /api/me`
+  before a run. Signing up thousands of users through the API would measure argon2 (~50 ms
+  each). The socket handshake still does the real authentication (cookie, session lookup).
+- **Sweeps:** each offered rate is held for the step time, then the generator waits for the
+  expected deliveries and acks (the drain time at most). The sweep stops at the first step
+  whose p99 passes 250 ms, where fewer than 99% of deliveries (or acks) arrived, where an ack
+  failed or where a client was disconnected.
+- **Scenarios:** *fan-out*: N clients join one room, 10 of them send; deliveries/s summed over
+  all receivers. *Ingest*: 10 listeners, 200 senders that do not join; the acks come after the
+  commit, and the stored row count is checked against the ok acks. *Vote storm*: 1,000 joined
+  clients upvote one message (a repeat toggles), every total is broadcast to the room; after
+  the run the stored totals are checked against the votes table. *Join*: sequential `join`s of
+  rooms holding 1k, 100k and 1M messages (bulk-inserted with `generate_series`). *Connect*:
+  1,000 clients open a socket with their cookie, 100 at a time. *Memory*: server RSS after those
+  1,000 clients sit idle, minus RSS before, divided by the clients.
+"""
+
+
 def write_markdown(run: dict[str, Any], path: Path, png: str) -> None:
     m = run["machine"]
     lines = [
@@ -377,4 +418,5 @@ def write_markdown(run: dict[str, Any], path: Path, png: str) -> None:
             lines += [""]
     if ANALYSIS.exists():
         lines += [ANALYSIS.read_text().strip(), ""]
+    lines += [METHOD.strip(), ""]
     path.write_text("\n".join(lines))

@@ -46,6 +46,7 @@ class Server:
     proto: str = "sio"  # "sio" (Socket.IO) or "raw" (plain websocket)
     persists: bool = False
     database: str = ""  # libpq URL of the database it writes to, if any
+    cwd: Path = ROOT
     log_dir: Path = BENCH / "results"
     proc: subprocess.Popen[bytes] | None = None
 
@@ -67,7 +68,7 @@ class Server:
         log = (self.log_dir / f"server-{self.name}-{self.port}.log").open("ab")
         argv = [a.replace("{port}", str(self.port)) for a in self.argv]
         env = {**os.environ, **self.env, "PORT": str(self.port), "PYTHONUNBUFFERED": "1"}
-        self.proc = subprocess.Popen(pinned(SERVER_CORE, argv), cwd=ROOT, env=env, stdout=log, stderr=log)
+        self.proc = subprocess.Popen(pinned(SERVER_CORE, argv), cwd=self.cwd, env=env, stdout=log, stderr=log)
         log.close()
         deadline = time.monotonic() + timeout
         while True:
@@ -109,12 +110,26 @@ class Server:
         return path.read_text(errors="replace")[-2000:] if path.exists() else ""
 
 
-def product(database_url: str, secret_key: str, log_dir: Path, **env: str) -> Server:
+def export_tree(ref: str, results: Path) -> tuple[Path, str]:
+    """The project as committed at `ref`, unpacked under results/ (reused); (folder, short sha)."""
+    sha = subprocess.run(
+        ["git", "rev-parse", "--verify", f"{ref}^{{commit}}"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    folder = results / f"tree-{sha[:12]}"
+    if not (folder / "server.py").exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        archive = subprocess.run(["git", "archive", sha], cwd=ROOT, capture_output=True, check=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
+    return folder, sha[:12]
+
+
+def product(database_url: str, secret_key: str, log_dir: Path, tree: Path = ROOT, **env: str) -> Server:
     """`python server.py`: gevent, PostgreSQL, authentication, validation; rate-limit caps lifted."""
     return Server(
         name="product",
         label="Chatroom (gevent, PostgreSQL)",
-        argv=[sys.executable, str(ROOT / "server.py")],
+        argv=[sys.executable, str(tree / "server.py")],
+        cwd=tree,
         env={
             "HOST": "127.0.0.1",
             "DATABASE_URL": database_url,

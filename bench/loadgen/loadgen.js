@@ -153,16 +153,21 @@ class Client {
     });
   }
 
+  // A frame holds one stamped message, or several when the server batches them (`batch`).
   onPayload(buf, from) {
-    const at = buf.indexOf(MARK, from);
+    let at = buf.indexOf(MARK, from);
     if (at < 0) {
       if (stats && cfg.count_events && buf.indexOf(cfg.count_events, from) >= 0) stats.delivered++;
       return;
     }
-    const [t, step] = parseStamp(buf, at + MARK.length);
-    if (stats && step === stats.step) {
-      stats.delivered++;
-      stats.lat.add(now() - t);
+    const t1 = now();
+    while (at >= 0) {
+      const [t, step] = parseStamp(buf, at + MARK.length);
+      if (stats && step === stats.step) {
+        stats.delivered++;
+        stats.lat.add(t1 - t);
+      }
+      at = buf.indexOf(MARK, at + MARK.length);
     }
   }
 
