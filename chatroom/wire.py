@@ -23,16 +23,36 @@ def room_view(room: Room) -> dict[str, Any]:
 
 
 def message_view(message: Message, room_slug: str, my_vote: int = 0) -> dict[str, Any]:
+    return message_dict(
+        message.id, room_slug, message.body, message.author.id, message.author.username, message.created_at,
+        message.upvotes, message.downvotes, message.client_id, message.seq, my_vote,
+    )  # fmt: skip
+
+
+def message_dict(
+    message_id: int,
+    room_slug: str,
+    body: str,
+    author_id: int,
+    author_name: str,
+    created_at: datetime,
+    upvotes: int,
+    downvotes: int,
+    client_id: str | None,
+    seq: int,
+    my_vote: int,
+) -> dict[str, Any]:
+    """The message shape M."""
     return {
-        "id": message.id,
+        "id": message_id,
         "room": room_slug,
-        "body": message.body,
-        "author": {"id": message.author.id, "username": message.author.username},
-        "created_at": iso(message.created_at),
-        "upvotes": message.upvotes,
-        "downvotes": message.downvotes,
-        "score": message.upvotes - message.downvotes,
+        "body": body,
+        "author": {"id": author_id, "username": author_name},
+        "created_at": iso(created_at),
+        "upvotes": upvotes,
+        "downvotes": downvotes,
+        "score": upvotes - downvotes,
         "my_vote": my_vote,
-        "client_id": message.client_id,
-        "seq": message.seq,
+        "client_id": client_id,
+        "seq": seq,
     }

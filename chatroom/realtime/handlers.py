@@ -17,6 +17,7 @@ from chatroom.extensions import db
 from chatroom.failures import as_chat_error
 from chatroom.schemas import HistoryIn, JoinIn, Payload, SendIn, VoteIn
 from chatroom.services import accounts, messages, votes
+from chatroom.services.writer import writer
 
 P = TypeVar("P", bound=Payload)
 Ack = dict[str, Any]
@@ -101,18 +102,18 @@ def register(socketio: SocketIO) -> None:
     @event("data", SendIn)
     def on_data(user: accounts.SessionUser, data: SendIn) -> Ack:
         with db.session() as s:
-            sent = messages.send_message(s, user, data.room, data.body, data.client_id)
+            sent = messages.send_message(s, user, data.room, data.body, data.client_id, writer)
         return {"ok": True, "message": sent.message}
 
     @event("upvote", VoteIn)
     def on_upvote(user: accounts.SessionUser, data: VoteIn) -> Ack:
         with db.session() as s:
-            return votes.cast_vote(s, user, data.message_id, 1).ack()
+            return votes.cast_vote(s, user, data.message_id, 1, writer).ack()
 
     @event("downvote", VoteIn)
     def on_downvote(user: accounts.SessionUser, data: VoteIn) -> Ack:
         with db.session() as s:
-            return votes.cast_vote(s, user, data.message_id, -1).ack()
+            return votes.cast_vote(s, user, data.message_id, -1, writer).ack()
 
     @event("get_previous_messages", HistoryIn)
     def on_history(user: accounts.SessionUser, data: HistoryIn) -> Ack:

@@ -6,29 +6,26 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from chatroom import events
 from chatroom.errors import ChatError
 from chatroom.models import Message, Room, Vote
 from chatroom.ratelimits import socket_limits
 from chatroom.schemas import MAX_ID
+from chatroom.services import timeline
 from chatroom.services.accounts import SessionUser
-from chatroom.services.rooms import get_room, next_seq_by_slug
+from chatroom.services.rooms import get_room
+from chatroom.services.timeline import Sent
+from chatroom.services.writer import GroupWriter, run_op
 from chatroom.wire import message_view, room_view
+
+__all__ = ["MAX_CATCH_UP", "Joined", "Page", "Sent", "join_room", "load_history", "send_message"]
 
 MAX_BODY = 4000
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 100
 # Past this many missed changes a reconnecting client starts over from the latest page.
 MAX_CATCH_UP = 1000
-
-
-@dataclass(frozen=True)
-class Sent:
-    message: dict[str, Any]
-    created: bool
 
 
 @dataclass(frozen=True)
@@ -46,11 +43,20 @@ class Joined:
     reset: bool
 
 
-def send_message(session: Session, author: SessionUser, room_slug: str, body: str, client_id: str | None) -> Sent:
+def send_message(
+    session: Session,
+    author: SessionUser,
+    room_slug: str,
+    body: str,
+    client_id: str | None,
+    writer: GroupWriter | None = None,
+) -> Sent:
     """Store a message and broadcast it to the room after the commit.
 
     A client_id the author used before returns the stored message and emits nothing, so a
     retry after a lost ack never duplicates; such retries do not count toward the rate limit.
+    With a `writer`, the message is committed together with whatever else is waiting
+    (group commit); without, in `session` on its own.
     """
     body = body.strip()
     if not body:
@@ -58,37 +64,13 @@ def send_message(session: Session, author: SessionUser, room_slug: str, body: st
     if len(body) > MAX_BODY:
         raise ChatError("too_long", f"body: at most {MAX_BODY} characters", "body")
     if client_id is not None:
-        existing = _by_client_id(session, author, client_id)
+        existing = timeline.find_by_client_id(session, author, client_id)
         if existing is not None:
             return existing
     socket_limits.hit_message(author.id)
-    room_id, seq = next_seq_by_slug(session, room_slug)
-    message = Message(room_id=room_id, author_id=author.id, body=body, client_id=client_id, seq=seq)
-    session.add(message)
-    try:
-        session.commit()
-    except IntegrityError:
-        # The same client_id raced in through another connection; that one won.
-        session.rollback()
-        if client_id is not None and (existing := _by_client_id(session, author, client_id)) is not None:
-            return existing
-        raise
-    view = message_view(message, room_slug)
-    events.message_created(view)
-    return Sent(view, created=True)
-
-
-def _by_client_id(session: Session, author: SessionUser, client_id: str) -> Sent | None:
-    row = session.execute(
-        select(Message, Room.slug, Vote.value)
-        .join(Room, Room.id == Message.room_id)
-        .outerjoin(Vote, and_(Vote.message_id == Message.id, Vote.user_id == author.id))
-        .where(Message.author_id == author.id, Message.client_id == client_id)
-    ).first()
-    if row is None:
-        return None
-    message, slug, my_vote = row
-    return Sent(message_view(message, slug, my_vote or 0), created=False)
+    outcome = run_op(session, timeline.SendOp(author, room_slug, body, client_id), writer)
+    assert isinstance(outcome, Sent)
+    return outcome
 
 
 def load_history(

@@ -91,6 +91,7 @@ class ChaosClient:
         self.sio.on("connect", self.needs_join.set)
         self.sio.on("data", self.replica.apply_message)
         self.sio.on("vote", self.replica.apply_vote)
+        self.sio.on("batch", self.replica.apply_batch)
         self.sio.connect(server.url, headers={"Cookie": self.cookie}, transports=["websocket"], wait_timeout=10)
 
     def join(self) -> bool:

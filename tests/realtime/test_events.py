@@ -152,3 +152,27 @@ def test_logout_disconnects_that_sessions_sockets(accounts: Accounts) -> None:
     alice_http.post("/api/logout")
     assert not alice.is_connected()
     assert bob.is_connected()
+
+
+def test_changes_committed_together_reach_clients_as_one_batch_frame(accounts: Accounts) -> None:
+    from chatroom import events
+    from chatroom.extensions import db
+    from chatroom.models import User
+    from chatroom.services import accounts as account_service
+    from chatroom.services import timeline
+
+    alice_id = accounts.signup("alice").user["id"]  # type: ignore[attr-defined]
+    bob = joined(accounts, "bob")
+    with db.session() as s:
+        alice = s.get(User, alice_id)
+        assert alice is not None
+        author = account_service.start_session(s, alice)
+    with db.session() as s:
+        applied = timeline.apply_batch(s, [timeline.SendOp(author, "general", f"b{i}", None) for i in range(3)])
+    events.publish(applied.broadcasts)
+    frames = bob.get_received()
+    assert [frame["name"] for frame in frames] == ["batch"]
+    batch = frames[0]["args"][0]
+    assert batch["room"] == "general" and batch["vote"] == []
+    assert [m["body"] for m in batch["data"]] == ["b0", "b1", "b2"]
+    assert [m["seq"] for m in batch["data"]] == [1, 2, 3]

@@ -24,6 +24,7 @@ class ChatClient:
         self._arrived = threading.Condition()
         for name in self.received:
             self.sio.on(name, self._recorder(name))
+        self.sio.on("batch", self._record_batch)
 
     def _recorder(self, name: str) -> Any:
         def record(payload: Any) -> None:
@@ -32,6 +33,13 @@ class ChatClient:
                 self._arrived.notify_all()
 
         return record
+
+    def _record_batch(self, batch: dict[str, Any]) -> None:
+        # Several changes of one room in one frame: recorded as if they came one by one.
+        with self._arrived:
+            self.received["data"].extend(batch.get("data", []))
+            self.received["vote"].extend(batch.get("vote", []))
+            self._arrived.notify_all()
 
     def signup(self) -> ChatClient:
         response = self.http.post(

@@ -51,6 +51,12 @@ class RoomReplica:
                     self.stale_ignored += 1
             self._saw(totals["seq"])
 
+    def apply_batch(self, batch: dict[str, Any]) -> None:
+        for message in batch.get("data", []):
+            self.apply_message(message)
+        for totals in batch.get("vote", []):
+            self.apply_vote(totals)
+
     def _apply_message(self, message: dict[str, Any]) -> None:
         held = self.messages.get(message["id"])
         if held is None or message["seq"] > held["seq"]:

@@ -1,0 +1,104 @@
+"""Group commit: many sends and votes in one transaction, numbered and answered exactly."""
+
+from __future__ import annotations
+
+import threading
+
+from flask import Flask
+from sqlalchemy import select
+
+from chatroom.errors import ChatError
+from chatroom.extensions import db
+from chatroom.models import Message, Room
+from chatroom.services import timeline
+from chatroom.services.timeline import SendOp, Sent, VoteOp, VoteResult
+from chatroom.services.writer import GroupWriter
+from tests.services.test_messages import make_user, send
+
+
+def apply(ops: list[timeline.Op]) -> timeline.Applied:
+    with db.session() as s:
+        return timeline.apply_batch(s, ops)
+
+
+def test_a_batch_of_sends_takes_consecutive_seqs_and_broadcasts_in_order(app: Flask) -> None:
+    alice, bob = make_user("alice"), make_user("bob")
+    applied = apply([SendOp(alice, "general", f"m{i}", f"a{i}") for i in range(3)] + [SendOp(bob, "general", "b", None)])
+    assert [o.message["seq"] for o in applied.outcomes if isinstance(o, Sent)] == [1, 2, 3, 4]
+    assert [(event, payload["body"]) for event, payload in applied.broadcasts] == [
+        ("data", "m0"), ("data", "m1"), ("data", "m2"), ("data", "b"),
+    ]  # fmt: skip
+    with db.session() as s:
+        assert s.scalar(select(Room.seq).where(Room.slug == "general")) == 4
+
+
+def test_duplicates_inside_a_batch_and_against_the_database_store_once(app: Flask) -> None:
+    alice = make_user("alice")
+    earlier = send(alice, "stored before", "dup-old").message
+    applied = apply([
+        SendOp(alice, "general", "first", "dup-new"),
+        SendOp(alice, "general", "first again", "dup-new"),
+        SendOp(alice, "general", "old again", "dup-old"),
+    ])  # fmt: skip
+    first, again, old = applied.outcomes
+    assert isinstance(first, Sent) and first.created
+    assert isinstance(again, Sent) and not again.created and again.message == first.message
+    assert isinstance(old, Sent) and not old.created and old.message["id"] == earlier["id"]
+    assert len(applied.broadcasts) == 1
+    with db.session() as s:
+        assert len(s.scalars(select(Message)).all()) == 2
+
+
+def test_errors_in_a_batch_do_not_spoil_the_rest(app: Flask) -> None:
+    alice = make_user("alice")
+    applied = apply([SendOp(alice, "nowhere", "x", None), SendOp(alice, "general", "ok", None), VoteOp(alice, 10**6, 1)])
+    missing_room, ok, missing_message = applied.outcomes
+    assert isinstance(missing_room, ChatError) and missing_room.code == "not_found"
+    assert isinstance(ok, Sent) and ok.message["seq"] == 1
+    assert isinstance(missing_message, ChatError) and missing_message.code == "not_found"
+
+
+def test_votes_on_one_message_in_a_batch_are_one_change_with_exact_per_voter_acks(app: Flask) -> None:
+    alice, bob, carol = make_user("alice"), make_user("bob"), make_user("carol")
+    message_id = send(alice, "vote on me").message["id"]
+    applied = apply([
+        VoteOp(bob, message_id, 1),     # up 1
+        VoteOp(carol, message_id, 1),   # up 2
+        VoteOp(bob, message_id, -1),    # bob switches: up 1, down 1
+        VoteOp(carol, message_id, 1),   # carol removes: up 0, down 1
+    ])  # fmt: skip
+    acks = [o for o in applied.outcomes if isinstance(o, VoteResult)]
+    assert [(a.totals["upvotes"], a.totals["downvotes"], a.my_vote) for a in acks] == [
+        (1, 0, 1), (2, 0, 1), (1, 1, -1), (0, 1, 0),
+    ]  # fmt: skip
+    assert {a.totals["seq"] for a in acks} == {2}
+    assert applied.broadcasts == [
+        ("vote", {"message_id": message_id, "room": "general", "upvotes": 0, "downvotes": 1, "score": -1, "seq": 2})
+    ]
+    with db.session() as s:
+        message = s.get(Message, message_id)
+        assert message is not None and (message.upvotes, message.downvotes, message.seq) == (0, 1, 2)
+    # The next single vote continues from the stored state.
+    again = apply([VoteOp(bob, message_id, -1)]).outcomes[0]
+    assert isinstance(again, VoteResult) and (again.totals["downvotes"], again.my_vote, again.totals["seq"]) == (0, 0, 3)
+
+
+def test_group_writer_commits_concurrent_sends_together_and_answers_each(app: Flask) -> None:
+    people = [make_user(f"writer{i}") for i in range(8)]
+    writer = GroupWriter()
+    results: list[timeline.Outcome] = []
+    barrier = threading.Barrier(len(people))
+
+    def send_via_writer(person: object) -> None:
+        barrier.wait()
+        results.append(writer.submit(SendOp(person, "general", "together", f"w-{id(person)}")))  # type: ignore[arg-type]
+
+    threads = [threading.Thread(target=send_via_writer, args=(p,)) for p in people]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    seqs = sorted(r.message["seq"] for r in results if isinstance(r, Sent))
+    assert seqs == list(range(1, len(people) + 1))
+    with db.session() as s:
+        assert s.scalar(select(Room.seq).where(Room.slug == "general")) == len(people)
