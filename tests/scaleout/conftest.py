@@ -171,11 +171,12 @@ def client_from(base_url: str, source: str, *, reconnection: bool = False) -> Ch
         def _engineio_client_class(self) -> type[engineio.Client]:
             return eio_class
 
+    recorders = person.sio.handlers
     person.sio = Client(
         reconnection=reconnection, reconnection_delay=0.2, reconnection_delay_max=1, http_session=polling
     )
-    for name in person.received:
-        person.sio.on(name, person._recorder(name))
+    # Keep every event recorder ChatClient registered on the client it built.
+    person.sio.handlers = {namespace: dict(handlers) for namespace, handlers in recorders.items()}
     return person
 
 
