@@ -3,7 +3,7 @@ import type { ReactNode } from "react";
 import { describe, expect, it, vi } from "vitest";
 import { FakeSocket, makeMessage } from "../__tests__/fakeSocket";
 import { SocketProvider } from "../socket/SocketContext";
-import { useChat, type UseChatOptions } from "./useChat";
+import { GAP_TIMEOUT_MS, useChat, type UseChatOptions } from "./useChat";
 
 const ME = 1;
 
@@ -93,6 +93,46 @@ describe("useChat: joining and catching up", () => {
       expect(socket.pending("join")).toHaveLength(0);
       act(() => vi.advanceTimersByTime(1500));
       expect(socket.pending("join")).toHaveLength(1);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("catches up on the same connection when a gap in the seqs stays open", () => {
+    vi.useFakeTimers();
+    try {
+      const { socket, hook } = setup();
+      act(() => socket.serverAccepts());
+      act(() => void socket.answer("join", joinAck([makeMessage({ id: 1, seq: 1 })], 1)));
+      // seq 2 never arrives; seq 3 is applied at once but the watermark waits for the gap.
+      act(() => socket.fire("data", makeMessage({ id: 3, seq: 3 })));
+      expect(hook.result.current.state.messages.map((m) => m.id)).toEqual([1, 3]);
+      expect(hook.result.current.state.watermark).toBe(1);
+      act(() => vi.advanceTimersByTime(GAP_TIMEOUT_MS + 10));
+      expect(socket.pending("join").map((item) => item.payload)).toEqual([{ room: "general", after_seq: 1 }]);
+      act(
+        () =>
+          void socket.answer("join", joinAck([makeMessage({ id: 2, seq: 2 }), makeMessage({ id: 3, seq: 3 })], 3)),
+      );
+      expect(hook.result.current.state.messages.map((m) => m.id)).toEqual([1, 2, 3]);
+      expect(hook.result.current.state.watermark).toBe(3);
+      expect(hook.result.current.state.seenAbove).toEqual([]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("does not rejoin when the missing broadcast arrives in time", () => {
+    vi.useFakeTimers();
+    try {
+      const { socket, hook } = setup();
+      act(() => socket.serverAccepts());
+      act(() => void socket.answer("join", joinAck([makeMessage({ id: 1, seq: 1 })], 1)));
+      act(() => socket.fire("vote", { message_id: 1, room: "general", upvotes: 1, downvotes: 0, score: 1, seq: 3 }));
+      act(() => socket.fire("data", makeMessage({ id: 2, seq: 2 })));
+      expect(hook.result.current.state.watermark).toBe(3);
+      act(() => vi.advanceTimersByTime(GAP_TIMEOUT_MS * 3));
+      expect(socket.all("join")).toHaveLength(1);
     } finally {
       vi.useRealTimers();
     }

@@ -7,6 +7,8 @@ import { createChatStore, type ChatState } from "./chatState";
 /** How long to wait for an ack before calling a request failed. */
 export const ACK_TIMEOUT_MS = 10_000;
 const REJOIN_DELAY_MS = 1_000;
+/** A gap in the room's seq numbers open this long means a broadcast was lost: catch up. */
+export const GAP_TIMEOUT_MS = 1_000;
 
 export type ConnectionState = "connecting" | "connected" | "reconnecting" | "offline";
 
@@ -89,6 +91,8 @@ export function useChat({ room, myId, onConnectionRefused, onSessionEnded, makeC
   useEffect(() => {
     let disposed = false;
     let rejoinTimer: ReturnType<typeof setTimeout> | undefined;
+    let gapTimer: ReturnType<typeof setTimeout> | undefined;
+    let joining = false;
 
     const flushOutbox = () => {
       const queued = store.getState().outbox.filter((item) => item.status === "queued");
@@ -100,7 +104,9 @@ export function useChat({ room, myId, onConnectionRefused, onSessionEnded, makeC
     const join = () => {
       const { watermark } = store.getState();
       const payload = watermark === null ? { room } : { room, after_seq: watermark };
+      joining = true;
       socket.timeout(ACK_TIMEOUT_MS).emit("join", payload, (err, response) => {
+        joining = false;
         if (disposed) return;
         if (err !== null) {
           if (socket.connected) rejoinTimer = setTimeout(join, REJOIN_DELAY_MS);
@@ -121,6 +127,24 @@ export function useChat({ room, myId, onConnectionRefused, onSessionEnded, makeC
         flushOutbox();
       });
     };
+
+    // A broadcast that arrived ahead of a missing seq leaves a gap; if nothing fills it soon,
+    // the missing change was lost on the way and a join with after_seq fetches it.
+    const watchGaps = () => {
+      const { seenAbove, watermark } = store.getState();
+      if (seenAbove.length === 0 || watermark === null) {
+        clearTimeout(gapTimer);
+        gapTimer = undefined;
+        return;
+      }
+      if (gapTimer !== undefined) return;
+      gapTimer = setTimeout(() => {
+        gapTimer = undefined;
+        if (disposed || !socket.connected || joining) return;
+        if (store.getState().seenAbove.length > 0) join();
+      }, GAP_TIMEOUT_MS);
+    };
+    const unsubscribe = store.subscribe(watchGaps);
 
     const checkSession = () => {
       const check = callbacks.current.onConnectionRefused;
@@ -174,7 +198,9 @@ export function useChat({ room, myId, onConnectionRefused, onSessionEnded, makeC
 
     return () => {
       disposed = true;
+      unsubscribe();
       clearTimeout(rejoinTimer);
+      clearTimeout(gapTimer);
       socket.off("connect", onConnect);
       socket.off("disconnect", onDisconnect);
       socket.off("connect_error", onConnectError);
