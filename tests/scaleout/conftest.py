@@ -26,8 +26,6 @@ from tests.support.services import free_port
 
 SHIPPED_NGINX = ROOT / "deploy" / "nginx" / "chatroom.conf"
 
-pytestmark = [pytest.mark.postgres, pytest.mark.redis]
-
 
 def nginx_binary() -> str:
     found = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)

@@ -6,9 +6,13 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+
 from tests.scaleout.conftest import until
 from tests.support.clients import ChatClient
 from tests.support.procs import ServerProcess
+
+pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
 
 
 def latest_totals(person: ChatClient) -> tuple[int, int, int] | None:

@@ -20,6 +20,8 @@ from tests.scaleout.conftest import Nginx, _SourceAdapter, client_from, connecte
 from tests.support.clients import ChatClient
 from tests.support.procs import ServerProcess
 
+pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
+
 SOURCES = [f"127.0.{n}.1" for n in range(1, 9)]
 
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 import requests
 
 from tests.support.clients import ChatClient
 from tests.support.procs import ServerProcess
+
+pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
 
 ATTEMPTS = 30
 LIMIT = 20  # chatroom.ratelimits.MESSAGES_PER_USER: 20 per 10 s
