@@ -73,6 +73,13 @@ export interface VoteEvent extends VoteTotals {
   room: string;
 }
 
+/** Several changes of one room committed together, in seq order (docs/protocol.md, `batch`). */
+export interface BatchEvent {
+  room: string;
+  data: Message[];
+  vote: VoteEvent[];
+}
+
 export interface HistoryAck {
   ok: true;
   messages: Message[];

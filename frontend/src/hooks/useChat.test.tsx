@@ -84,6 +84,31 @@ describe("useChat: joining and catching up", () => {
     expect(hook.result.current.state.messages[0]).toMatchObject({ score: 2, seq: 3 });
   });
 
+  it("applies a batch exactly like its entries one by one", () => {
+    const { socket, hook } = setup();
+    act(() => socket.serverAccepts());
+    act(() => void socket.answer("join", joinAck()));
+    act(() =>
+      socket.fire("batch", {
+        room: "general",
+        data: [makeMessage({ id: 3, seq: 3 }), makeMessage({ id: 4, seq: 4 })],
+        vote: [{ message_id: 1, room: "general", upvotes: 3, downvotes: 1, score: 2, seq: 5 }],
+      }),
+    );
+    const { state } = hook.result.current;
+    expect(state.messages.map((m) => m.id)).toEqual([1, 2, 3, 4]);
+    expect(state.messages[0]).toMatchObject({ score: 2, upvotes: 3, seq: 5 });
+    expect(state.watermark).toBe(5);
+  });
+
+  it("ignores a batch for another room", () => {
+    const { socket, hook } = setup();
+    act(() => socket.serverAccepts());
+    act(() => void socket.answer("join", joinAck()));
+    act(() => socket.fire("batch", { room: "elsewhere", data: [makeMessage({ id: 9, seq: 3, room: "elsewhere" })], vote: [] }));
+    expect(hook.result.current.state.messages.map((m) => m.id)).toEqual([1, 2]);
+  });
+
   it("retries a join that got no answer while still connected", () => {
     vi.useFakeTimers();
     try {

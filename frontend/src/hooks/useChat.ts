@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useLayoutEffect, useRef, useState, useSyncExternalStore } from "react";
-import type { FailedAck, HistoryAck, JoinAck, Message, SendAck, VoteAck, VoteEvent } from "../api/types";
+import type { BatchEvent, FailedAck, HistoryAck, JoinAck, Message, SendAck, VoteAck, VoteEvent } from "../api/types";
 import { useSocket } from "../socket/SocketContext";
 import type { AckCallback } from "../socket/socket";
 import { createChatStore, type ChatState } from "./chatState";
@@ -185,6 +185,12 @@ export function useChat({ room, myId, onConnectionRefused, onSessionEnded, makeC
       if (event.room !== undefined && event.room !== room) return;
       store.dispatch({ type: "vote_received", totals: event });
     };
+    // A batch is exactly its entries received one by one.
+    const onBatch = (batch: BatchEvent) => {
+      if (batch.room !== undefined && batch.room !== room) return;
+      for (const message of batch.data ?? []) onData(message);
+      for (const totals of batch.vote ?? []) onVote(totals);
+    };
     const onSessionEndedEvent = () => callbacks.current.onSessionEnded?.();
 
     socket.on("connect", onConnect);
@@ -192,6 +198,7 @@ export function useChat({ room, myId, onConnectionRefused, onSessionEnded, makeC
     socket.on("connect_error", onConnectError);
     socket.on("data", onData);
     socket.on("vote", onVote);
+    socket.on("batch", onBatch);
     socket.on("session_ended", onSessionEndedEvent);
     if (socket.connected) onConnect();
     else socket.connect();
@@ -206,6 +213,7 @@ export function useChat({ room, myId, onConnectionRefused, onSessionEnded, makeC
       socket.off("connect_error", onConnectError);
       socket.off("data", onData);
       socket.off("vote", onVote);
+      socket.off("batch", onBatch);
       socket.off("session_ended", onSessionEndedEvent);
       socket.disconnect();
     };
