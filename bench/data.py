@@ -182,6 +182,13 @@ def ensure_seed_history(url: str, sizes: dict[str, int]) -> None:
         conn.execute("ANALYZE seed_messages")
 
 
+def clear_seed_rooms(url: str, rooms: list[str]) -> None:
+    """Empty the seed's live rooms: its fetch-all join would replay earlier scenarios' messages."""
+    with psycopg.connect(libpq(url)) as conn:
+        conn.execute("DELETE FROM seed_messages WHERE room = ANY(%s)", (rooms,))
+        conn.commit()
+
+
 def new_vote_target(url: str, author_id: int, seed: bool = False) -> int:
     """A fresh message with no votes in the votes room; its id."""
     with psycopg.connect(libpq(url)) as conn:
