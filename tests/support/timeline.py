@@ -23,6 +23,8 @@ class RoomReplica:
         self._ahead: set[int] = set()
         self._gap_since: float | None = None
         self.stale_ignored = 0
+        # Totals that overtook their message (another process broadcast the vote first).
+        self.early_totals: dict[int, dict[str, Any]] = {}
 
     def apply_join(self, ack: dict[str, Any]) -> None:
         with self.lock:
@@ -42,7 +44,11 @@ class RoomReplica:
     def apply_vote(self, totals: dict[str, Any]) -> None:
         with self.lock:
             held = self.messages.get(totals["message_id"])
-            if held is not None:
+            if held is None:
+                early = self.early_totals.get(totals["message_id"])
+                if early is None or early["seq"] < totals["seq"]:
+                    self.early_totals[totals["message_id"]] = totals
+            else:
                 if totals["seq"] > held["seq"]:
                     held.update(
                         upvotes=totals["upvotes"], downvotes=totals["downvotes"], score=totals["score"], seq=totals["seq"]
@@ -60,9 +66,12 @@ class RoomReplica:
     def _apply_message(self, message: dict[str, Any]) -> None:
         held = self.messages.get(message["id"])
         if held is None or message["seq"] > held["seq"]:
-            self.messages[message["id"]] = dict(message)
+            held = self.messages[message["id"]] = dict(message)
         else:
             self.stale_ignored += 1
+        early = self.early_totals.pop(message["id"], None)
+        if early is not None and early["seq"] > held["seq"]:
+            held.update(upvotes=early["upvotes"], downvotes=early["downvotes"], score=early["score"], seq=early["seq"])
 
     def _saw(self, seq: int) -> None:
         if self.watermark is None or seq <= self.watermark:

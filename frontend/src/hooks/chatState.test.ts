@@ -235,3 +235,29 @@ describe("chatReducer: votes and the room timeline", () => {
     expect(state.watermark).toBe(8);
   });
 });
+
+describe("chatReducer: a vote that overtakes its message", () => {
+  it("applies totals that arrived before the message, when the message comes", () => {
+    const state = run(
+      [
+        { type: "vote_received", totals: { message_id: 3, upvotes: 1, downvotes: 0, score: 1, seq: 5 } },
+        { type: "message_received", message: makeMessage({ id: 3, seq: 3 }) },
+      ],
+      joinedWith([1, 2], 2),
+    );
+    expect(state.messages.find((m) => m.id === 3)).toMatchObject({ upvotes: 1, score: 1, seq: 5 });
+    expect(state.earlyTotals).toEqual([]);
+  });
+
+  it("drops early totals that are older than the message that comes", () => {
+    const state = run(
+      [
+        { type: "vote_received", totals: { message_id: 3, upvotes: 1, downvotes: 0, score: 1, seq: 3 } },
+        { type: "message_received", message: makeMessage({ id: 3, seq: 4, upvotes: 2, score: 2 }) },
+      ],
+      joinedWith([1, 2], 2),
+    );
+    expect(state.messages.find((m) => m.id === 3)).toMatchObject({ upvotes: 2, seq: 4 });
+    expect(state.earlyTotals).toEqual([]);
+  });
+});

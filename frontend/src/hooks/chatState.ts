@@ -40,7 +40,16 @@ export interface ChatState {
   /** Whether older messages than the first held one exist on the server. */
   hasMore: boolean;
   joined: boolean;
+  /**
+   * Vote totals that arrived for a message not held yet. With several server processes a
+   * message's `data` can arrive after a newer `vote` about it; the totals wait here and
+   * apply when the message comes, so it is not left at its older state.
+   */
+  earlyTotals: VoteTotals[];
 }
+
+/** Votes on messages never loaded here (old history) would otherwise pile up. */
+const MAX_EARLY_TOTALS = 500;
 
 export const initialChatState: ChatState = {
   messages: [],
@@ -49,6 +58,7 @@ export const initialChatState: ChatState = {
   seenAbove: [],
   hasMore: false,
   joined: false,
+  earlyTotals: [],
 };
 
 export type ChatAction =
@@ -154,8 +164,32 @@ function applyTotals(held: HeldMessage[], totals: VoteTotals, myVote: Vote | nul
   return copy;
 }
 
+/** Keeps totals for a message not held yet (the newest per message, a bounded number). */
+function keepEarly(early: VoteTotals[], totals: VoteTotals): VoteTotals[] {
+  const existing = early.find((item) => item.message_id === totals.message_id);
+  if (existing !== undefined && existing.seq >= totals.seq) return early;
+  const rest = early.filter((item) => item.message_id !== totals.message_id);
+  return [...rest, totals].slice(-MAX_EARLY_TOTALS);
+}
+
+/** Applies waiting totals to messages that are now held. */
+function applyEarly(state: ChatState): ChatState {
+  if (state.earlyTotals.length === 0) return state;
+  const held = new Set(state.messages.map((message) => message.id));
+  const ready = state.earlyTotals.filter((totals) => held.has(totals.message_id));
+  if (ready.length === 0) return state;
+  let messages = state.messages;
+  for (const totals of ready) messages = applyTotals(messages, totals, null);
+  return { ...state, messages, earlyTotals: state.earlyTotals.filter((totals) => !held.has(totals.message_id)) };
+}
+
 /** The chat store's reducer. `myId` is the reader's user id, used to match our own sends. */
 export function chatReducer(state: ChatState, action: ChatAction, myId: number | null = null): ChatState {
+  const next = reduce(state, action, myId);
+  return next === state ? state : applyEarly(next);
+}
+
+function reduce(state: ChatState, action: ChatAction, myId: number | null): ChatState {
   switch (action.type) {
     case "joined": {
       if (action.replace) {
@@ -186,8 +220,10 @@ export function chatReducer(state: ChatState, action: ChatAction, myId: number |
       return { ...state, messages, outbox, ...marks };
     }
     case "vote_received": {
-      const messages = applyTotals(state.messages, action.totals, null);
-      return { ...state, messages, ...noteSeq(state, action.totals.seq) };
+      const held = state.messages.some((message) => message.id === action.totals.message_id);
+      const messages = held ? applyTotals(state.messages, action.totals, null) : state.messages;
+      const earlyTotals = held ? state.earlyTotals : keepEarly(state.earlyTotals, action.totals);
+      return { ...state, messages, earlyTotals, ...noteSeq(state, action.totals.seq) };
     }
     case "vote_acked": {
       const messages = applyTotals(state.messages, action.ack, action.ack.my_vote);
