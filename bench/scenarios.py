@@ -120,6 +120,9 @@ def _base(server: Server, settings: Settings) -> dict[str, Any]:
         "drain_ms": settings.drain_ms,
         "stop_p99_ms": STOP_P99_MS,
         "connect_concurrency": 100,
+        "warmup_ms": 500 if settings.quick else 2000,
+        "max_step_seconds": 2 if settings.quick else 8,
+        "min_step_ops": 24,
     }
 
 

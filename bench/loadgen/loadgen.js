@@ -275,7 +275,7 @@ function cpuNow() {
 // Hold `rate` operations/s for the step, spread over the senders, then drain.
 async function runStep(step, rate, senders, receiversCount, op) {
   stats = newStats(step);
-  const seconds = cfg.step_seconds;
+  const seconds = Math.max(cfg.step_seconds, Math.min(cfg.max_step_seconds || 8, (cfg.min_step_ops || 24) / rate));
   const cpu0 = cpuNow();
   const t0 = now();
   let sent = 0;
@@ -346,6 +346,11 @@ async function sweep() {
   const senders = cfg.separate_senders ? clients.slice(cfg.receivers) : receivers.slice(0, cfg.senders);
   out({ type: 'joined', receivers: receivers.length, senders: senders.length, join_failures: joinFailures, first_error: firstError });
   const op = cfg.mode === 'votes' ? (c, step) => c.vote(step) : (c, step) => c.sendMessage(step);
+  // Unmeasured warm-up (step 0): pools, caches and code paths get hot before the first step.
+  if (cfg.mode !== 'votes') {
+    for (let i = 0; i < Math.min(10, senders.length * 2); i++) op(senders[i % senders.length], 0);
+    await sleep(cfg.warmup_ms === undefined ? 2000 : cfg.warmup_ms);
+  }
   let step = 1;
   for (const rate of cfg.rates) {
     out({ type: 'step_start', step, offered_rate: rate });
