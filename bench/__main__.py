@@ -5,7 +5,7 @@ and measures the product and its baselines in the same run, so the ratios hold o
 machine. Prints a table, writes docs/performance.md and docs/performance.png.
 
     python -m bench                      # everything (about 20 minutes)
-    python -m bench --quick              # ~20 s smoke run (CI), writes under bench/results/
+    python -m bench --quick              # ~35 s smoke run (CI), writes under bench/results/
     python -m bench --scenarios fanout --servers product,node --fanout-n 1000
     python -m bench --profile            # also py-spy the product under fan-out and ingest
 """
@@ -45,7 +45,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--quick", action="store_true", help="~20 s smoke run; writes under bench/results/")
+    parser.add_argument("--quick", action="store_true", help="~35 s smoke run; writes under bench/results/")
     parser.add_argument("--scenarios", default=",".join(SCENARIOS), help=f"comma list of {','.join(SCENARIOS)}")
     parser.add_argument("--servers", default=",".join(SERVERS), help=f"comma list of {','.join(SERVERS)}")
     parser.add_argument("--fanout-n", default=None, help="comma list of room sizes (default 100,1000,5000)")
@@ -65,6 +65,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="measure the product as committed at this git ref (e.g. HEAD) instead of the working tree",
     )
     parser.add_argument(
+        "--profile-from",
+        type=Path,
+        default=None,
+        help="only run the py-spy profiles, at the rates of a saved run, and add them to its report",
+    )
+    parser.add_argument(
         "--report-from", type=Path, default=None, help="only rewrite the report from a saved bench/results/run-*.json"
     )
     parser.add_argument(
@@ -77,6 +83,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.report_from:
         return write_report(json.loads(args.report_from.read_text()), args.output_dir)
+    if args.profile_from:
+        return profile_saved_run(args)
     quick = args.quick
     chosen = [s for s in args.scenarios.split(",") if s]
     wanted_servers = [s for s in args.servers.split(",") if s]
@@ -87,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     results_dir = args.results_dir or ROOT / "bench" / "results"
     output_dir = args.output_dir or (results_dir if quick else ROOT / "docs")
     settings = scenarios.Settings(
-        step_seconds=1.0 if quick else 3.0, drain_ms=1000 if quick else 2000, results=results_dir, quick=quick
+        step_seconds=1.0 if quick else 3.0, drain_ms=500 if quick else 2000, results=results_dir, quick=quick
     )
     fanout_ns = [int(x) for x in (args.fanout_n or ("50" if quick else "100,1000,5000")).split(",")]
     join_labels = (args.join_sizes or ("1k" if quick else "1k,100k,1m")).split(",")
@@ -178,6 +186,32 @@ def main(argv: list[str] | None = None) -> int:
     return write_report(run, output_dir)
 
 
+def profile_saved_run(args: argparse.Namespace) -> int:
+    """py-spy the product at the rates of a saved run and put the summary into its report."""
+    run = json.loads(args.profile_from.read_text())
+    results_dir = args.results_dir or ROOT / "bench" / "results"
+    tree, measured = ROOT, report.commit()
+    if args.product_ref:
+        tree, measured = servers.export_tree(args.product_ref, results_dir)
+    if measured != run["commit"]:
+        run["notes"].append(f"The py-spy profiles were taken from commit {measured}, the figures from {run['commit']}.")
+    dbs = data.BenchDatabases(args.pg_server.rstrip("/"), args.db_prefix)
+    user_ids = data.ensure_users(dbs.product, 1000 + 210)
+    secret_key = secrets.token_hex(32)
+    cookies = data.session_cookies(secret_key, data.new_sessions(dbs.product, user_ids))
+    settings = scenarios.Settings(results=results_dir)
+    run["profiles"] = profile_product(
+        servers.product(dbs.product, secret_key, results_dir, tree),
+        cookies,
+        settings,
+        run["fanout"],
+        run["ingest"],
+        ("connect", "fanout", "ingest"),
+    )
+    args.profile_from.write_text(json.dumps(run, indent=1))
+    return write_report(run, args.output_dir)
+
+
 def write_report(run: dict[str, Any], output_dir: Path | None) -> int:
     output_dir = output_dir or (ROOT / "bench" / "results" if run["quick"] else ROOT / "docs")
     print(report.table(run))
@@ -222,7 +256,7 @@ def run_server(
         steps.append(("join", lambda: scenarios.join(server, cookies, settings, list(join_rooms))))
     for index, (kind, action) in enumerate(steps):
         t0 = time.monotonic()
-        if index:
+        if index and not settings.quick:
             # A fresh process per scenario: 5,000 sockets closing, or a backlog left by an
             # overloaded step, must not weigh on the next measurement.
             server.stop()

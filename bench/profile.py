@@ -75,10 +75,12 @@ def _record(server: Server, out: Path, duration: float) -> subprocess.Popen[byte
     )  # fmt: skip
 
 
-def _fixed_rate(results: list[dict[str, Any]], default: float) -> float:
+def _peak_rate(results: list[dict[str, Any]], default: float) -> float:
+    """The highest rate the product's sweep reached: the server is saturated there, so the
+    profile shows where a core's worth of time goes."""
     for r in results:
-        if r.get("server") == "product" and r.get("sustained"):
-            return float(r["sustained"]["offered_rate"])
+        if r.get("server") == "product" and r.get("steps"):
+            return float(r["steps"][-1]["offered_rate"])
     return default
 
 
@@ -90,14 +92,14 @@ def profile_product(
     ingest_results: list[dict[str, Any]],
     which: tuple[str, ...] = ("fanout", "ingest"),
 ) -> dict[str, Any]:
-    """Profile fan-out (N=1000) and ingest at the product's best sustained rate of this run,
-    and a connect storm of 1,000 clients."""
+    """Profile fan-out (N=1000) and ingest at the highest rate of this run's sweeps, and a
+    connect storm of 1,000 clients."""
     if _py_spy() is None:
         return {}
     duration = 6.0 if settings.quick else 15.0
     fan_n = 1000 if not settings.quick else 50
-    fan_rate = _fixed_rate([r for r in fanout_results if r.get("n") == fan_n], 60.0)
-    ingest_rate = _fixed_rate(ingest_results, 1000.0)
+    fan_rate = _peak_rate([r for r in fanout_results if r.get("n") == fan_n], 60.0)
+    ingest_rate = _peak_rate(ingest_results, 1000.0)
     out: dict[str, Any] = {}
     fixed = scenarios.Settings(step_seconds=duration + 2, drain_ms=2000, results=settings.results, quick=settings.quick)
     base = scenarios._base(server, fixed)
@@ -143,7 +145,9 @@ def profile_product(
                 out[name] = {"setup": f"py-spy failed: {err.decode(errors='replace')[-300:]}", "groups": [], "top": []}
                 continue
             summary = summarize(target, duration)
-            step = next((line for line in lines if line.get("type") in ("step", "connected")), {})
+            step = next(
+                (line for line in lines if line.get("type") == ("connected" if kind == "connect" else "step")), {}
+            )
             latency = step.get("latency", {}) or {}
             ack = step.get("ack", {}) or {}
             during = (

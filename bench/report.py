@@ -150,11 +150,14 @@ def rows(run: dict[str, Any]) -> list[tuple[str, str, str, str]]:
             out.append(("join", label, "error", r["error"][:120]))
             continue
         for j in r["rooms"]:
+            figure = f"p99 {_num(j['p99'])} ms"
+            if j["p99"] is None and j["failed"]:
+                figure = f"no ack ({(j.get('first_error') or 'failed')[:40]})"
             out.append(
                 (
                     f"join {j['room'].removeprefix('join-')}",
                     label,
-                    f"p99 {_num(j['p99'])} ms",
+                    figure,
                     f"p50 {_num(j['p50'])} ms over {j['n']} joins" + (f"; {j['failed']} failed" if j["failed"] else ""),
                 )
             )
@@ -332,7 +335,7 @@ def plot(run: dict[str, Any], path: Path) -> None:
 
 METHOD = """## How the benchmark works
 
-- **Command:** `make bench` or `.venv/bin/python -m bench` (add `--quick` for the ~30 s smoke run
+- **Command:** `make bench` or `.venv/bin/python -m bench` (add `--quick` for the ~35 s smoke run
   that CI runs through `tests/bench/`, `--scenarios`, `--servers`, `--fanout-n`, `--join-sizes`,
   `--clients` to select, `--profile` for the py-spy section). Raw results (JSON per run, server
   logs, py-spy stacks) go to `bench/results/`, which is not committed.

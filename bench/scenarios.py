@@ -121,6 +121,7 @@ def _base(server: Server, settings: Settings) -> dict[str, Any]:
         "stop_p99_ms": STOP_P99_MS,
         "connect_concurrency": 100,
         "warmup_ms": 500 if settings.quick else 2000,
+        "pause_ms": 100 if settings.quick else 300,
         "max_step_seconds": 2 if settings.quick else 8,
         "min_step_ops": 24,
     }
@@ -150,7 +151,7 @@ def fanout(
     """N clients in one room; a few of them send at stepped rates; latency at every receiver."""
     rates = sorted({max(1.0, round(d / n, 2)) for d in (ladder or FANOUT_LADDER)})
     if settings.quick:
-        rates = rates[:3]
+        rates = rates[:2]
     config = _base(server, settings) | {
         "mode": "sweep",
         "room": data.FANOUT_ROOM,
@@ -176,7 +177,7 @@ def ingest(server: Server, cookies: list[str], settings: Settings, senders: int 
         "receivers": listeners,
         "separate_senders": senders,
         "cookies": cookies[: listeners + senders],
-        "rates": INGEST_LADDER[:3] if settings.quick else INGEST_LADDER,
+        "rates": INGEST_LADDER[:2] if settings.quick else INGEST_LADDER,
         "stop_on": "ack",
     }
     lines = run_loadgen(config, settings, CpuMeter(server), timeout=600)
@@ -206,7 +207,7 @@ def votes(server: Server, cookies: list[str], settings: Settings, author_id: int
         "receivers": n,
         "senders": n,
         "cookies": cookies[:n],
-        "rates": VOTE_LADDER[:3] if settings.quick else VOTE_LADDER,
+        "rates": VOTE_LADDER[1:3] if settings.quick else VOTE_LADDER,
         "message_id": message_id,
         "stop_on": "ack",
         "count_events": '"vote"',
@@ -245,6 +246,7 @@ def join(server: Server, cookies: list[str], settings: Settings, rooms: list[str
         # Fetch-all joins take seconds to minutes at 1M rows: a few samples within a budget.
         "joins_per_room": 3 if slow else (30 if settings.quick else 200),
         "room_budget_ms": 20_000 if slow else 10_000,
+        "call_timeout_ms": 120_000 if slow else 30_000,
     }
     lines = run_loadgen(config, settings, timeout=400)
     return {"server": server.name, "rooms": [line for line in lines if line["type"] == "join"]}
