@@ -29,14 +29,16 @@ from bench.servers import ROOT, Server
 
 SCENARIOS = ["connect", "fanout", "ingest", "votes", "join"]
 SERVERS = ["product", "seed", "node", "socketify"]
+# Opt-in variants of the product that test a proposed change (bench/experiments/).
+EXPERIMENTS = ["product-direct"]
 # The threading baseline above this many clients starves the whole (shared) machine.
 SEED_MAX_CLIENTS = 1000
 # Which servers take part in which scenario (the DB-less baselines have nothing to persist).
 PARTICIPANTS = {
     "connect": {"product", "seed", "node"},
-    "fanout": {"product", "seed", "node", "socketify"},
+    "fanout": {"product", "product-direct", "seed", "node", "socketify"},
     "ingest": {"product", "seed"},
-    "votes": {"product", "seed"},
+    "votes": {"product", "product-direct", "seed"},
     "join": {"product", "seed"},
 }
 
@@ -47,7 +49,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--quick", action="store_true", help="~35 s smoke run; writes under bench/results/")
     parser.add_argument("--scenarios", default=",".join(SCENARIOS), help=f"comma list of {','.join(SCENARIOS)}")
-    parser.add_argument("--servers", default=",".join(SERVERS), help=f"comma list of {','.join(SERVERS)}")
+    parser.add_argument("--servers", default=",".join(SERVERS), help=f"comma list of {','.join(SERVERS + EXPERIMENTS)}")
     parser.add_argument("--fanout-n", default=None, help="comma list of room sizes (default 100,1000,5000)")
     parser.add_argument("--join-sizes", default=None, help="comma list of 1k,100k,1m (default all; quick: 1k)")
     parser.add_argument("--clients", type=int, default=1000, help="clients for connect, memory and votes")
@@ -88,11 +90,11 @@ def main(argv: list[str] | None = None) -> int:
     quick = args.quick
     chosen = [s for s in args.scenarios.split(",") if s]
     wanted_servers = [s for s in args.servers.split(",") if s]
-    unknown = (set(chosen) - set(SCENARIOS)) | (set(wanted_servers) - set(SERVERS))
+    unknown = (set(chosen) - set(SCENARIOS)) | (set(wanted_servers) - set(SERVERS) - set(EXPERIMENTS))
     if unknown:
         print(f"unknown scenario or server: {', '.join(sorted(unknown))}", file=sys.stderr)
         return 2
-    results_dir = args.results_dir or ROOT / "bench" / "results"
+    results_dir = (args.results_dir or ROOT / "bench" / "results").resolve()
     output_dir = args.output_dir or (results_dir if quick else ROOT / "docs")
     settings = scenarios.Settings(
         step_seconds=1.0 if quick else 3.0, drain_ms=500 if quick else 2000, results=results_dir, quick=quick
@@ -125,6 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     log_dir = results_dir
     candidates: dict[str, Server | None] = {
         "product": servers.product(dbs.product, secret_key, log_dir, tree),
+        "product-direct": servers.product_direct(dbs.product, secret_key, log_dir, tree),
         "seed": servers.seed_naive(dbs.seed, log_dir),
         "node": servers.node_socketio(log_dir),
         "socketify": servers.socketify_raw(log_dir),
@@ -189,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
 def profile_saved_run(args: argparse.Namespace) -> int:
     """py-spy the product at the rates of a saved run and put the summary into its report."""
     run = json.loads(args.profile_from.read_text())
-    results_dir = args.results_dir or ROOT / "bench" / "results"
+    results_dir = (args.results_dir or ROOT / "bench" / "results").resolve()
     tree, measured = ROOT, report.commit()
     if args.product_ref:
         tree, measured = servers.export_tree(args.product_ref, results_dir)

@@ -300,7 +300,13 @@ def plot(run: dict[str, Any], path: Path) -> None:
     cols = min(3, len(panels))
     nrows = (len(panels) + cols - 1) // cols
     fig, axes = plt.subplots(nrows, cols, figsize=(5.2 * cols, 4.0 * nrows), squeeze=False)
-    colors = {"product": "tab:blue", "seed": "tab:red", "node": "tab:green", "socketify": "tab:gray"}
+    colors = {
+        "product": "tab:blue",
+        "product-direct": "tab:purple",
+        "seed": "tab:red",
+        "node": "tab:green",
+        "socketify": "tab:gray",
+    }
     for ax, (title, xlabel, results, key, xkind) in zip(axes.flat, panels, strict=False):
         for r in results:
             steps = [s for s in r["steps"] if s[key]["p99"] is not None]
