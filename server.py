@@ -24,7 +24,7 @@ import sys  # noqa: E402
 
 from chatroom import Config, ConfigError, create_app, socketio  # noqa: E402
 from chatroom.migrate import alembic_config, upgrade  # noqa: E402
-from chatroom.netopts import enable_tcp_nodelay  # noqa: E402
+from chatroom.netopts import complete_websocket_sends, enable_tcp_nodelay  # noqa: E402
 from chatroom.passwords import warm_up  # noqa: E402
 from chatroom.realtime import sessions  # noqa: E402
 from chatroom.realtime.backpressure import start_watchdog  # noqa: E402
@@ -85,6 +85,7 @@ def main() -> int:
     shutdown = None
     if ASYNC_MODE == "gevent":
         enable_tcp_nodelay()
+        complete_websocket_sends()
         grace = float(os.environ.get("CHATROOM_SHUTDOWN_GRACE") or DEFAULT_GRACE_SECONDS)
         shutdown = GracefulShutdown(socketio, grace)
         shutdown.install()

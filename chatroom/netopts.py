@@ -29,3 +29,42 @@ def enable_tcp_nodelay() -> None:
 
     handle._chatroom_nodelay = True  # type: ignore[attr-defined]
     pywsgi.WSGIServer.handle = handle
+
+
+class CompleteSends:
+    """A socket whose send() always writes the whole buffer.
+
+    simple-websocket writes each frame with one `sock.send()` and ignores its result. Under
+    gevent a send on a full socket buffer writes part of the frame, and the rest would be
+    lost, corrupting that client's stream. The common case stays one plain send (sendall
+    costs gevent an extra getsockopt per call); only a short write pays for sendall.
+    """
+
+    def __init__(self, sock: Any) -> None:
+        self._sock = sock
+
+    def send(self, data: bytes, flags: int = 0) -> int:
+        sent = int(self._sock.send(data, flags))
+        if sent < len(data):
+            self._sock.sendall(memoryview(data)[sent:], flags)
+        return len(data)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._sock, name)
+
+
+def complete_websocket_sends() -> None:
+    """Make every simple-websocket server connection write whole frames (see CompleteSends)."""
+    from simple_websocket import ws
+
+    if getattr(ws.Server.__init__, "_chatroom_complete_sends", False):
+        return
+    original = ws.Server.__init__
+
+    def init(self: Any, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        # Under gevent the reader started by __init__ has not run yet: it sees the wrapper too.
+        self.sock = CompleteSends(self.sock)
+
+    init._chatroom_complete_sends = True  # type: ignore[attr-defined]
+    ws.Server.__init__ = init

@@ -162,3 +162,41 @@ def test_many_abrupt_disconnects_leave_the_server_healthy(server: ServerProcess)
     for t in threads:
         t.join()
     assert requests.get(f"{server.url}/healthz", timeout=10).status_code == 200
+
+
+def test_a_slow_reader_gets_every_frame_whole(tmp_path: Path) -> None:
+    """Frames written while the reader's buffer is full arrive complete, not cut short."""
+    with ServerProcess(f"sqlite:///{tmp_path / 'slow.db'}", tmp_path) as server:
+        reader = ChatClient(server.url, "lagging").signup()
+        cookie = "; ".join(f"{k}={v}" for k, v in reader.http.cookies.items())
+        ws = websocket.create_connection(
+            server.url.replace("http", "ws") + "/socket.io/?EIO=4&transport=websocket",
+            cookie=cookie,
+            timeout=30,
+            sockopt=[(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)],
+        )
+        ws.recv()
+        ws.send("40")
+        ws.recv()
+        ws.send('420["join",{"room":"general"}]')
+        writer = ChatClient(server.url, "fast").signup().connect()
+        try:
+            total = 400
+            for n in range(total):
+                body = f"{n:04d} " + "y" * 3900
+                assert writer.call("data", {"room": "general", "body": body})["ok"]
+            # Now drain: every data event must parse, in order, with nothing missing.
+            seen: list[int] = []
+            while len(seen) < total:
+                frame = ws.recv()
+                if frame == "2":
+                    ws.send("3")
+                    continue
+                if frame.startswith("42["):
+                    name, payload = json.loads(frame[2:])
+                    messages = payload["data"] if name == "batch" else [payload] if name == "data" else []
+                    seen += [int(m["body"][:4]) for m in messages]
+            assert seen == list(range(total))
+        finally:
+            ws.close()
+            writer.close()
