@@ -66,6 +66,7 @@ def main() -> int:
     stop = threading.Event()
     sent = [0]
     errors = [0]
+    error_kinds: dict[str, int] = {}
 
     def run(client: ChatClient, rng: random.Random) -> None:
         stop.wait(rng.uniform(0, args.interval))
@@ -80,8 +81,10 @@ def main() -> int:
                 # Keep the client-side record bounded: the soak watches the server, not us.
                 client.received["data"].clear()
                 client.received["vote"].clear()
-            except Exception:  # noqa: BLE001 - counted and reported
+            except Exception as exc:  # noqa: BLE001 - counted and reported
                 errors[0] += 1
+                kind = type(exc).__name__
+                error_kinds[kind] = error_kinds.get(kind, 0) + 1
             n += 1
             stop.wait(args.interval)
 
@@ -100,6 +103,7 @@ def main() -> int:
     warm = [s for s in samples if s[0] >= args.warmup * 60]
     base, last = warm[0], samples[-1]
     growth = (last[1] - base[1]) / base[1] * 100
+    print(f"soak: errors by kind: {error_kinds}")
     print(f"soak: {sent[0]} messages, {errors[0]} errors; after warm-up RSS {base[1] / 1024:.1f} -> "
           f"{last[1] / 1024:.1f} MiB ({growth:+.1f}%), fds {base[2]} -> {last[2]}")
     for client in clients:
