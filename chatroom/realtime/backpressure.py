@@ -31,10 +31,8 @@ def disconnect_stalled(socketio: SocketIO, max_queued: int = MAX_QUEUED_PACKETS)
 
 
 def _queued(sock: Any) -> int:
-    try:
-        return int(sock.queue.qsize())
-    except (AttributeError, NotImplementedError):
-        return 0
+    queue = getattr(sock, "queue", None)
+    return int(queue.qsize()) if queue is not None else 0
 
 
 def start_watchdog(socketio: SocketIO, max_queued: int = MAX_QUEUED_PACKETS) -> None:
