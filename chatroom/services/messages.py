@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session
 
 from chatroom.errors import ChatError
 from chatroom.models import Message, Room, Vote
-from chatroom.ratelimits import socket_limits
 from chatroom.schemas import MAX_ID
 from chatroom.services import timeline
 from chatroom.services.accounts import SessionUser
@@ -63,11 +62,6 @@ def send_message(
         raise ChatError("invalid", "body: must not be empty", "body")
     if len(body) > MAX_BODY:
         raise ChatError("too_long", f"body: at most {MAX_BODY} characters", "body")
-    if client_id is not None:
-        existing = timeline.find_by_client_id(session, author, client_id)
-        if existing is not None:
-            return existing
-    socket_limits.hit_message(author.id)
     outcome = run_op(session, timeline.SendOp(author, room_slug, body, client_id), writer)
     assert isinstance(outcome, Sent)
     return outcome

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from chatroom.errors import ChatError
 from chatroom.models import Message, Room, Vote, utcnow
+from chatroom.ratelimits import socket_limits
 from chatroom.schemas import MAX_ID
 from chatroom.services.accounts import SessionUser
 from chatroom.services.rooms import SLUG_RE
@@ -169,6 +170,13 @@ def _apply(session: Session, ops: list[Op]) -> Applied:
         elif key is not None and key in first_in_batch:
             duplicates[i] = first_in_batch[key]
         else:
+            # Only a message that will really be stored counts toward the sender's rate
+            # limit: retries of a stored client_id never do.
+            try:
+                socket_limits.hit_message(op.author.id)
+            except ChatError as limited:
+                outcomes[i] = limited
+                continue
             if key is not None:
                 first_in_batch[key] = i
             new_sends.append((i, op))
