@@ -77,14 +77,15 @@ class Applied:
     broadcasts: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
 
-def apply_batch(session: Session, ops: list[Op]) -> Applied:
+def apply_batch(session: Session, ops: list[Op], count_limits: bool = True) -> Applied:
     """Apply and commit `ops` together; the caller broadcasts `Applied.broadcasts` afterwards.
 
     A uniqueness race with another process (the same client_id sent through two
-    connections) rolls the batch back; its ops are then applied one at a time.
+    connections) rolls the batch back; its ops are then applied one at a time, without
+    counting their sends against the rate limit a second time.
     """
     try:
-        applied = _apply(session, ops)
+        applied = _apply(session, ops, count_limits)
         session.commit()
         return applied
     except IntegrityError:
@@ -93,7 +94,7 @@ def apply_batch(session: Session, ops: list[Op]) -> Applied:
             outcomes: list[Outcome] = []
             broadcasts: list[tuple[str, dict[str, Any]]] = []
             for op in ops:
-                single = apply_batch(session, [op])
+                single = apply_batch(session, [op], count_limits=False)
                 outcomes += single.outcomes
                 broadcasts += single.broadcasts
             return Applied(outcomes, broadcasts)
@@ -134,7 +135,7 @@ def _view(message: Message, slug: str, my_vote: int) -> dict[str, Any]:
     )  # fmt: skip
 
 
-def _apply(session: Session, ops: list[Op]) -> Applied:
+def _apply(session: Session, ops: list[Op], count_limits: bool) -> Applied:
     outcomes: list[Outcome | None] = [None] * len(ops)
     sends = [(i, op) for i, op in enumerate(ops) if isinstance(op, SendOp)]
     votes = [(i, op) for i, op in enumerate(ops) if isinstance(op, VoteOp)]
@@ -173,7 +174,8 @@ def _apply(session: Session, ops: list[Op]) -> Applied:
             # Only a message that will really be stored counts toward the sender's rate
             # limit: retries of a stored client_id never do.
             try:
-                socket_limits.hit_message(op.author.id)
+                if count_limits:
+                    socket_limits.hit_message(op.author.id)
             except ChatError as limited:
                 outcomes[i] = limited
                 continue

@@ -102,3 +102,32 @@ def test_group_writer_commits_concurrent_sends_together_and_answers_each(app: Fl
     assert seqs == list(range(1, len(people) + 1))
     with db.session() as s:
         assert s.scalar(select(Room.seq).where(Room.slug == "general")) == len(people)
+
+
+def test_a_uniqueness_race_retries_each_op_alone_without_spending_the_limit_twice(
+    make_app: object, sqlite_url: str, monkeypatch: object
+) -> None:
+    """Another connection stored the same client_id between our lookup and our insert."""
+    import pytest
+
+    make_app(sqlite_url, rate_limits=True)  # type: ignore[operator]
+    alice, bob = make_user("alice"), make_user("bob")
+    raced = send(alice, "stored by the other connection", "raced").message
+    real_lookup = timeline._stored_by_client_ids
+    calls = {"n": 0}
+
+    def lookup_that_misses_once(session: object, keys: set[tuple[int, str]]) -> dict[tuple[int, str], Sent]:
+        calls["n"] += 1
+        return {} if calls["n"] == 1 else real_lookup(session, keys)  # type: ignore[arg-type]
+
+    assert isinstance(monkeypatch, pytest.MonkeyPatch)
+    monkeypatch.setattr(timeline, "_stored_by_client_ids", lookup_that_misses_once)
+    applied = apply([SendOp(alice, "general", "retry", "raced"), SendOp(bob, "general", "bystander", "b-1")])
+    retried, bystander = applied.outcomes
+    assert isinstance(retried, Sent) and not retried.created and retried.message["id"] == raced["id"]
+    assert isinstance(bystander, Sent) and bystander.created
+    assert [payload["body"] for _, payload in applied.broadcasts] == ["bystander"]
+    # Bob's one message counted once: 19 more fit in his 20-per-10-s budget, the 20th does not.
+    outcomes = apply([SendOp(bob, "general", f"more {i}", None) for i in range(20)]).outcomes
+    assert sum(isinstance(o, Sent) for o in outcomes) == 19
+    assert isinstance(outcomes[-1], ChatError) and outcomes[-1].code == "rate_limited"
