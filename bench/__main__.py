@@ -29,16 +29,16 @@ from bench.servers import ROOT, Server
 
 SCENARIOS = ["connect", "fanout", "ingest", "votes", "join"]
 SERVERS = ["product", "seed", "node", "socketify"]
-# Opt-in variants of the product that test a proposed change (bench/experiments/).
-EXPERIMENTS = ["product-direct"]
+# Opt-in variants of the product that test a proposed change (none at present).
+EXPERIMENTS: list[str] = []
 # The threading baseline above this many clients starves the whole (shared) machine.
 SEED_MAX_CLIENTS = 1000
 # Which servers take part in which scenario (the DB-less baselines have nothing to persist).
 PARTICIPANTS = {
     "connect": {"product", "seed", "node"},
-    "fanout": {"product", "product-direct", "seed", "node", "socketify"},
+    "fanout": {"product", "seed", "node", "socketify"},
     "ingest": {"product", "seed"},
-    "votes": {"product", "product-direct", "seed"},
+    "votes": {"product", "seed"},
     "join": {"product", "seed"},
 }
 
@@ -127,7 +127,6 @@ def main(argv: list[str] | None = None) -> int:
     log_dir = results_dir
     candidates: dict[str, Server | None] = {
         "product": servers.product(dbs.product, secret_key, log_dir, tree),
-        "product-direct": servers.product_direct(dbs.product, secret_key, log_dir, tree),
         "seed": servers.seed_naive(dbs.seed, log_dir),
         "node": servers.node_socketio(log_dir),
         "socketify": servers.socketify_raw(log_dir),

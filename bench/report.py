@@ -302,7 +302,6 @@ def plot(run: dict[str, Any], path: Path) -> None:
     fig, axes = plt.subplots(nrows, cols, figsize=(5.2 * cols, 4.0 * nrows), squeeze=False)
     colors = {
         "product": "tab:blue",
-        "product-direct": "tab:purple",
         "seed": "tab:red",
         "node": "tab:green",
         "socketify": "tab:gray",

@@ -145,15 +145,6 @@ def product(database_url: str, secret_key: str, log_dir: Path, tree: Path = ROOT
     )
 
 
-def product_direct(database_url: str, secret_key: str, log_dir: Path, tree: Path = ROOT) -> Server:
-    """The product with the direct-broadcast experiment (bench/experiments/direct_broadcast.py)."""
-    server = product(database_url, secret_key, log_dir, tree)
-    server.name = "product-direct"
-    server.label = "Chatroom + direct broadcast (experiment)"
-    server.argv = [sys.executable, str(BENCH / "experiments" / "direct_broadcast.py"), str(tree / "server.py")]
-    return server
-
-
 def seed_naive(database_url: str, log_dir: Path) -> Server:
     return Server(
         name="seed",

@@ -12,6 +12,7 @@ from chatroom.config import Config, ConfigError
 from chatroom.errors import ChatError
 from chatroom.extensions import db, limiter, login_manager, socketio
 from chatroom.ratelimits import socket_limits
+from chatroom.realtime import fanout
 from chatroom.security import OriginPolicy, install_security
 
 __all__ = ["Config", "ConfigError", "create_app", "socketio"]
@@ -57,8 +58,7 @@ def create_app(config: Config | None = None) -> Flask:
     socketio.init_app(
         app,
         async_mode=config.async_mode,
-        message_queue=config.redis_url,
-        channel=f"{config.redis_prefix}:socketio",
+        client_manager=_client_manager(config),
         cors_allowed_origins=origins.socketio_check,
         max_http_buffer_size=MAX_PACKET_BYTES,
         ping_interval=20,
@@ -75,7 +75,15 @@ def create_app(config: Config | None = None) -> Flask:
         app.register_blueprint(blueprint)
     login_manager.user_loader(auth.load_session_user)
     handlers.register(socketio)
+    fanout.track_websockets(socketio.server)
     return app
+
+
+def _client_manager(config: Config) -> fanout.DirectBroadcast:
+    """Room membership and broadcasts; through Redis when several processes share rooms."""
+    if config.redis_url:
+        return fanout.DirectBroadcastRedis(config.redis_url, channel=f"{config.redis_prefix}:socketio")
+    return fanout.DirectBroadcast()
 
 
 def _init_login(app: Flask) -> None:

@@ -33,6 +33,12 @@ DB_QUERY_SECONDS = Histogram(
     "Time of one SQL statement, from the driver's execute to its return",
     buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
 )
+DELIVERIES = Counter(
+    "chatroom_broadcast_deliveries",
+    "Broadcast packets handed to clients: written straight to the socket (direct) or through"
+    " the client's engine.io queue (queued: a backlog, a polling client or a full socket buffer)",
+    ["path"],
+)
 ERRORS = Counter("chatroom_errors", "Errors returned to clients, by protocol error code", ["code", "transport"])
 
 _STARTED_KEY = "chatroom.query_started"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import socket
+import threading
 from typing import Any
 
 
@@ -32,22 +33,61 @@ def enable_tcp_nodelay() -> None:
 
 
 class CompleteSends:
-    """A socket whose send() always writes the whole buffer.
+    """A socket whose send() always writes the whole buffer, one writer at a time.
 
     simple-websocket writes each frame with one `sock.send()` and ignores its result. Under
     gevent a send on a full socket buffer writes part of the frame, and the rest would be
     lost, corrupting that client's stream. The common case stays one plain send (sendall
     costs gevent an extra getsockopt per call); only a short write pays for sendall.
+
+    Every write of the connection (engine.io's writer, simple-websocket's own close and
+    pong frames, and the direct broadcasts of chatroom.realtime.fanout) holds `lock`, so
+    frames never interleave and a direct write never overtakes a frame being written.
     """
 
     def __init__(self, sock: Any) -> None:
         self._sock = sock
+        self.lock = threading.Lock()
+        # gevent's socket wraps a non-blocking OS socket; a direct write uses that one.
+        raw = getattr(sock, "_sock", None)
+        self._raw = raw if raw is not None and raw.gettimeout() == 0.0 else None
 
     def send(self, data: bytes, flags: int = 0) -> int:
-        sent = int(self._sock.send(data, flags))
-        if sent < len(data):
-            self._sock.sendall(memoryview(data)[sent:], flags)
+        with self.lock:
+            sent = int(self._sock.send(data, flags))
+            if sent < len(data):
+                self._sock.sendall(memoryview(data)[sent:], flags)
         return len(data)
+
+    def send_now(self, frame: bytes) -> bool:
+        """Write `frame` without waiting, if no other write is in progress.
+
+        False means nothing was written (a write in progress, a full socket buffer, or a
+        socket that cannot do this): the caller then sends the frame the ordinary way.
+        """
+        raw = self._raw
+        if raw is None or self.lock.locked():
+            return False
+        try:
+            sent = raw.send(frame)
+        except (BlockingIOError, InterruptedError):
+            return False
+        except OSError:
+            return True  # a dead peer: its reader notices and closes the connection
+        if sent < len(frame):
+            # The rest goes out from a greenlet of its own, holding the lock so that the
+            # connection's next frame waits behind it; the broadcaster does not wait.
+            self.lock.acquire()
+            threading.Thread(target=self._finish, args=(memoryview(frame)[sent:],), daemon=True).start()
+        return True
+
+    def _finish(self, rest: memoryview) -> None:
+        try:
+            self._sock.sendall(rest)
+        except OSError:
+            pass  # the peer went away; its reader closes the connection
+        finally:
+            self.lock.release()
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._sock, name)

@@ -106,3 +106,30 @@ def test_connected_sockets_follow_real_connections(server: ServerProcess) -> Non
     finally:
         for person in people:
             person.close()
+
+
+def test_broadcasts_are_written_once_per_recipient_straight_to_idle_websockets(server: ServerProcess) -> None:
+    """Every delivery is counted once; idle websocket clients get the direct write."""
+    people = [ChatClient(server.url).signup().connect() for _ in range(3)]
+    polling = ChatClient(server.url).signup().connect(transports=["polling"])
+    try:
+        for person in [*people, polling]:
+            assert person.call("join", {"room": "general"})["ok"]
+        before = scrape(server.url)
+        for n in range(5):
+            assert people[0].call("data", {"room": "general", "body": f"m{n}"})["ok"]
+        for person in [*people, polling]:
+            assert len(person.wait_for("data", 5)) == 5
+        after = scrape(server.url)
+
+        def delta(path: str) -> float:
+            key = f"chatroom_broadcast_deliveries_total|path={path}"
+            return after[key] - before.get(key, 0.0)
+
+        assert delta("direct") + delta("queued") == 5 * 4
+        # A long-polling client has no socket to write to: its five go through its queue.
+        assert delta("queued") >= 5
+        assert delta("direct") > 0
+    finally:
+        for person in [*people, polling]:
+            person.close()

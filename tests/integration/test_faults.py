@@ -181,7 +181,9 @@ def test_a_slow_reader_gets_every_frame_whole(tmp_path: Path) -> None:
         ws.send('420["join",{"room":"general"}]')
         writer = ChatClient(server.url, "fast").signup().connect()
         try:
-            total = 400
+            # About 6 MB: more than the server's socket buffer (4 MB at most on Linux), so
+            # writes find it full and fall back to the queue part-way through a frame.
+            total = 1500
             for n in range(total):
                 body = f"{n:04d} " + "y" * 3900
                 assert writer.call("data", {"room": "general", "body": body})["ok"]
@@ -197,6 +199,13 @@ def test_a_slow_reader_gets_every_frame_whole(tmp_path: Path) -> None:
                     messages = payload["data"] if name == "batch" else [payload] if name == "data" else []
                     seen += [int(m["body"][:4]) for m in messages]
             assert seen == list(range(total))
+            # The lagging reader's full buffer sent the later frames through its queue.
+            queued = [
+                line
+                for line in requests.get(f"{server.url}/metrics", timeout=5).text.splitlines()
+                if line.startswith('chatroom_broadcast_deliveries_total{path="queued"}')
+            ]
+            assert queued and float(queued[0].split()[1]) > 0
         finally:
             ws.close()
             writer.close()
