@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from typing import Any
 
 from flask import current_app
@@ -15,34 +17,149 @@ from chatroom.realtime.sessions import session_channel
 log = logging.getLogger(__name__)
 
 
-__all__ = ["publish", "room_channel", "session_channel", "session_ended"]
+__all__ = ["Publisher", "flush", "publish", "room_channel", "session_channel", "session_ended"]
 
 
 def room_channel(slug: str) -> str:
     return f"room:{slug}"
 
 
-def publish(broadcasts: list[tuple[str, dict[str, Any]]]) -> None:
+# A message's vote totals go out at most once per interval; further changes of it within
+# the interval collapse into the latest totals (docs/protocol.md, `batch` and `covers`).
+VOTE_INTERVAL_SECONDS = 0.1
+
+Change = tuple[str, dict[str, Any]]
+
+
+class _RoomOutbox:
+    """Vote changes of one room held back until their message's next frame may go."""
+
+    def __init__(self) -> None:
+        self.held: dict[int, dict[str, Any]] = {}  # by message id: the latest totals
+        self.seqs: list[int] = []  # every seq the held totals account for, replaced ones too
+        self.sent_at: dict[int, float] = {}  # by message id: when its totals last went out
+        self.timer: threading.Timer | None = None
+
+
+class Publisher:
+    """Sends committed changes to their rooms, pacing the vote totals of each message.
+
+    Messages go out at once. A vote change goes out at once too, unless its message's totals
+    went out less than VOTE_INTERVAL_SECONDS ago: then it waits for the end of that
+    interval, and further changes of that message meanwhile become one entry with the latest
+    totals. That frame says which seqs it accounts for (`covers`), so clients see no lasting
+    gap. A vote storm on one message thus costs each client at most ten frames a second,
+    whatever the vote rate, and a single vote is not delayed at all.
+    """
+
+    def __init__(self, interval: float = VOTE_INTERVAL_SECONDS) -> None:
+        self.interval = interval
+        self._rooms: dict[str, _RoomOutbox] = {}
+        self._lock = threading.Lock()
+
+    def publish(self, broadcasts: list[Change]) -> None:
+        by_room: dict[str, list[Change]] = {}
+        for event, payload in broadcasts:
+            by_room.setdefault(payload["room"], []).append((event, payload))
+            (metrics.MESSAGES if event == "data" else metrics.VOTES).inc()
+        now = time.monotonic()
+        with self._lock:
+            for room, changes in by_room.items():
+                outbox = self._rooms.get(room)
+                if outbox is None:
+                    outbox = self._rooms[room] = _RoomOutbox()
+                ready: list[Change] = []
+                for event, payload in changes:
+                    if event == "vote":
+                        message_id = payload["message_id"]
+                        if (
+                            message_id in outbox.held
+                            or now - outbox.sent_at.get(message_id, -self.interval) < self.interval
+                        ):
+                            outbox.held[message_id] = payload
+                            outbox.seqs.append(payload["seq"])
+                            continue
+                        outbox.sent_at[message_id] = now
+                    ready.append((event, payload))
+                if ready:
+                    _send(room, ready, None)
+                if outbox.held and outbox.timer is None:
+                    due = min(outbox.sent_at.get(m, now) for m in outbox.held) + self.interval
+                    outbox.timer = threading.Timer(max(0.0, due - now), self._flush, args=(room,))
+                    outbox.timer.daemon = True
+                    outbox.timer.start()
+
+    def flush_all(self) -> None:
+        """Send every held vote change now (shutdown)."""
+        with self._lock:
+            for room in self._rooms:
+                self._send_held(room)
+
+    def _flush(self, room: str) -> None:
+        with self._lock:
+            self._send_held(room)
+
+    def _send_held(self, room: str) -> None:
+        outbox = self._rooms[room]
+        if outbox.timer is not None:
+            outbox.timer.cancel()
+            outbox.timer = None
+        now = time.monotonic()
+        # Forget messages whose interval is over, so the table stays as small as the storm.
+        outbox.sent_at = {m: t for m, t in outbox.sent_at.items() if now - t < self.interval}
+        if not outbox.held:
+            return
+        held = sorted(outbox.held.values(), key=lambda payload: int(payload["seq"]))
+        covers = _ranges(outbox.seqs) if len(outbox.seqs) > len(held) else None
+        for payload in held:
+            outbox.sent_at[payload["message_id"]] = now
+        outbox.held = {}
+        outbox.seqs = []
+        _send(room, [("vote", payload) for payload in held], covers)
+
+
+def _send(room: str, changes: list[Change], covers: list[list[int]] | None) -> None:
+    """One event: a plain `data`/`vote` for a single change, else a `batch` in seq order."""
+    if len(changes) == 1 and covers is None:
+        _broadcast(room, *changes[0])
+        return
+    batch: dict[str, Any] = {
+        "room": room,
+        "data": [payload for event, payload in changes if event == "data"],
+        "vote": [payload for event, payload in changes if event == "vote"],
+    }
+    if covers is not None:
+        batch["covers"] = covers
+    _broadcast(room, "batch", batch)
+
+
+def _ranges(seqs: list[int]) -> list[list[int]]:
+    """[[first, last], ...]: the sorted seqs as inclusive runs."""
+    runs: list[list[int]] = []
+    for seq in sorted(set(seqs)):
+        if runs and seq == runs[-1][1] + 1:
+            runs[-1][1] = seq
+        else:
+            runs.append([seq, seq])
+    return runs
+
+
+_publisher = Publisher()
+
+
+def publish(broadcasts: list[Change]) -> None:
     """Send a committed batch's changes to their rooms, in seq order.
 
     One change goes out as its own `data` or `vote` event; several changes of one room go out
     as one `batch` event, so under load each client gets one frame per batch rather than one
-    per change (docs/protocol.md).
+    per change. Votes are paced per room (Publisher).
     """
-    by_room: dict[str, list[tuple[str, dict[str, Any]]]] = {}
-    for event, payload in broadcasts:
-        by_room.setdefault(payload["room"], []).append((event, payload))
-        (metrics.MESSAGES if event == "data" else metrics.VOTES).inc()
-    for room, changes in by_room.items():
-        if len(changes) == 1:
-            _broadcast(room, *changes[0])
-        else:
-            batch = {
-                "room": room,
-                "data": [payload for event, payload in changes if event == "data"],
-                "vote": [payload for event, payload in changes if event == "vote"],
-            }
-            _broadcast(room, "batch", batch)
+    _publisher.publish(broadcasts)
+
+
+def flush() -> None:
+    """Send every vote change still held back (called on shutdown)."""
+    _publisher.flush_all()
 
 
 def _broadcast(room: str, event: str, payload: dict[str, Any]) -> None:

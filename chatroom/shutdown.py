@@ -26,6 +26,8 @@ import gevent
 from flask_socketio import SocketIO
 from gevent.event import Event
 
+from chatroom import events
+
 log = logging.getLogger("chatroom.server")
 
 DEFAULT_GRACE_SECONDS = 10.0
@@ -111,6 +113,7 @@ class GracefulShutdown:
                 log.warning(
                     "shutdown: %d still in flight after %.0f s; stopping anyway", self.in_flight.count, self.grace
                 )
+            events.flush()  # vote totals held back for pacing go out before the sockets close
             self._drop_connections()
             log.info("shutdown: closed %d sockets in %.2f s", sockets, time.monotonic() - started)
         finally:

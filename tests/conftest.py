@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import itertools
 import secrets
 import shutil
@@ -134,3 +136,13 @@ def ack(sock: Any, event: str, *args: Any) -> Any:
 
 def received(sock: Any, name: str) -> list[Any]:
     return [packet["args"][0] for packet in sock.get_received() if packet["name"] == name]
+
+
+def wait_received(sock: Any, name: str, timeout: float = 5.0) -> list[Any]:
+    """The `name` events that reach `sock` within `timeout` (paced votes come a moment later)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        got = received(sock, name)
+        if got or time.monotonic() > deadline:
+            return got
+        time.sleep(0.02)

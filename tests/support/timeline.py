@@ -62,6 +62,11 @@ class RoomReplica:
             self.apply_message(message)
         for totals in batch.get("vote", []):
             self.apply_vote(totals)
+        # Paced vote totals stand for earlier changes of their message too.
+        for first, last in batch.get("covers", []):
+            with self.lock:
+                for seq in range(first, last + 1):
+                    self._saw(seq)
 
     def _apply_message(self, message: dict[str, Any]) -> None:
         held = self.messages.get(message["id"])

@@ -78,6 +78,8 @@ export interface BatchEvent {
   room: string;
   data: Message[];
   vote: VoteEvent[];
+  /** Inclusive seq ranges the batch accounts for, when paced votes replaced earlier changes. */
+  covers?: [number, number][];
 }
 
 export interface HistoryAck {

@@ -193,6 +193,17 @@ describe("chatReducer: votes and the room timeline", () => {
     expect(state.seenAbove).toEqual([]);
   });
 
+  it("counts the seqs a paced vote entry covers as seen", () => {
+    let state = joinedWith([1], 10);
+    // Changes 11 and 12 of message 1 were collapsed into the entry at 13.
+    state = run([{ type: "vote_received", totals: { message_id: 1, upvotes: 3, downvotes: 0, score: 3, seq: 13 } }], state);
+    expect(state.watermark).toBe(10);
+    state = run([{ type: "seqs_covered", ranges: [[11, 13]] }], state);
+    expect(state.watermark).toBe(13);
+    expect(state.seenAbove).toEqual([]);
+    expect(state.messages[0]?.upvotes).toBe(3);
+  });
+
   it("merges a catch-up join and takes its seq as the new watermark", () => {
     let state = joinedWith([1, 2], 2);
     state = run(

@@ -66,6 +66,7 @@ export type ChatAction =
   | { type: "message_received"; message: Message }
   | { type: "vote_received"; totals: VoteTotals }
   | { type: "vote_acked"; ack: VoteAck }
+  | { type: "seqs_covered"; ranges: [number, number][] }
   | { type: "older_loaded"; messages: Message[]; hasMore: boolean }
   | { type: "send_started"; clientId: string; body: string; createdAt: string; online: boolean }
   | { type: "send_acked"; clientId: string; message: Message }
@@ -224,6 +225,14 @@ function reduce(state: ChatState, action: ChatAction, myId: number | null): Chat
       const messages = held ? applyTotals(state.messages, action.totals, null) : state.messages;
       const earlyTotals = held ? state.earlyTotals : keepEarly(state.earlyTotals, action.totals);
       return { ...state, messages, earlyTotals, ...noteSeq(state, action.totals.seq) };
+    }
+    case "seqs_covered": {
+      // Paced vote totals stand for earlier changes of their message: those seqs are seen.
+      let marks: Pick<ChatState, "watermark" | "seenAbove"> = state;
+      for (const [first, last] of action.ranges) {
+        for (let seq = first; seq <= last; seq += 1) marks = noteSeq({ ...state, ...marks }, seq);
+      }
+      return { ...state, ...marks };
     }
     case "vote_acked": {
       const messages = applyTotals(state.messages, action.ack, action.ack.my_vote);

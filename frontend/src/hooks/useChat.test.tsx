@@ -101,6 +101,24 @@ describe("useChat: joining and catching up", () => {
     expect(state.watermark).toBe(5);
   });
 
+  it("takes the seqs a paced batch covers as seen, leaving no gap to rejoin over", () => {
+    const { socket, hook } = setup();
+    act(() => socket.serverAccepts());
+    act(() => void socket.answer("join", joinAck()));
+    act(() =>
+      socket.fire("batch", {
+        room: "general",
+        data: [],
+        vote: [{ message_id: 1, room: "general", upvotes: 4, downvotes: 0, score: 4, seq: 6 }],
+        covers: [[3, 6]],
+      }),
+    );
+    const { state } = hook.result.current;
+    expect(state.messages[0]).toMatchObject({ upvotes: 4, seq: 6 });
+    expect(state.watermark).toBe(6);
+    expect(state.seenAbove).toEqual([]);
+  });
+
   it("ignores a batch for another room", () => {
     const { socket, hook } = setup();
     act(() => socket.serverAccepts());

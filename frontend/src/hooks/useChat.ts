@@ -190,6 +190,9 @@ export function useChat({ room, myId, onConnectionRefused, onSessionEnded, makeC
       if (batch.room !== undefined && batch.room !== room) return;
       for (const message of batch.data ?? []) onData(message);
       for (const totals of batch.vote ?? []) onVote(totals);
+      if (batch.covers !== undefined && batch.covers.length > 0) {
+        store.dispatch({ type: "seqs_covered", ranges: batch.covers });
+      }
     };
     const onSessionEndedEvent = () => callbacks.current.onSessionEnded?.();
 
