@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, select
+from sqlalchemy import Select, and_, select
 from sqlalchemy.orm import Session
 
 from chatroom.errors import ChatError
@@ -18,7 +18,7 @@ from chatroom.services.timeline import Sent
 from chatroom.services.writer import GroupWriter, run_op
 from chatroom.wire import message_view, room_view
 
-__all__ = ["MAX_CATCH_UP", "Joined", "Page", "Sent", "join_room", "load_history", "send_message"]
+__all__ = ["MAX_CATCH_UP", "Joined", "Page", "Sent", "join_room", "load_history", "page_query", "send_message"]
 
 MAX_BODY = 4000
 PAGE_SIZE = 50
@@ -75,18 +75,32 @@ def load_history(
     return _page(session, reader_id, room, before, limit)
 
 
-def _page(session: Session, reader_id: int, room: Room, before: int | None, limit: int) -> Page:
-    limit = max(1, min(limit, MAX_PAGE_SIZE))
+def page_query(reader_id: int, room_id: int, before: int | None, limit: int) -> Select[Message, int | None]:
+    """The newest `limit` messages of a room older than id `before`, newest first.
+
+    The room is matched as a range and the order includes room_id so that only the
+    (room_id, id) index can serve the query. Written as `room_id = :id ORDER BY id`,
+    PostgreSQL treats room_id as a constant and, for a room holding a large share of all
+    messages, prefers to walk the primary key backwards and filter on room_id: every newer
+    message of the other rooms is then read and thrown away, so joining a quiet big room
+    grows with the traffic elsewhere (25 ms per page for a 1M room under 100k newer
+    messages, 440 ms for a 100k room under 1.1M, against 0.3 ms through the index).
+    """
     query = (
         select(Message, Vote.value)
         .outerjoin(Vote, and_(Vote.message_id == Message.id, Vote.user_id == reader_id))
-        .where(Message.room_id == room.id)
-        .order_by(Message.id.desc())
-        .limit(limit + 1)
+        .where(Message.room_id.between(room_id, room_id))
+        .order_by(Message.room_id.desc(), Message.id.desc())
+        .limit(limit)
     )
     if before is not None and before <= MAX_ID:
         query = query.where(Message.id < before)
-    rows = list(session.execute(query).all())
+    return query
+
+
+def _page(session: Session, reader_id: int, room: Room, before: int | None, limit: int) -> Page:
+    limit = max(1, min(limit, MAX_PAGE_SIZE))
+    rows = list(session.execute(page_query(reader_id, room.id, before, limit + 1)).all())
     has_more = len(rows) > limit
     rows = rows[:limit][::-1]
     return Page([message_view(m, room.slug, v or 0) for m, v in rows], has_more)

@@ -4,9 +4,11 @@ from collections.abc import Callable
 
 import pytest
 from flask import Flask
+from sqlalchemy import select, text
 
 from chatroom.errors import ChatError
 from chatroom.extensions import db
+from chatroom.models import Room
 from chatroom.services import accounts, messages, votes
 from chatroom.services.accounts import SessionUser
 from tests.conftest import PASSWORD
@@ -161,3 +163,34 @@ def test_join_resets_after_too_many_changes_or_a_foreign_seq(author: SessionUser
     assert not in_reach.reset
     assert len(in_reach.messages) == messages.MAX_CATCH_UP
     assert future.reset
+
+
+@pytest.mark.postgres
+def test_page_of_a_big_quiet_room_reads_only_its_own_rows(make_app: Callable[..., Flask], pg_url: str) -> None:
+    """A room holding most messages, all older than the other rooms' traffic.
+
+    Walking the primary key backwards would read every newer message of the other rooms
+    before the first one of this room; the page must come from the (room_id, id) index.
+    """
+    make_app(pg_url)
+    author = make_user("author")
+    fill = text(
+        "INSERT INTO messages (room_id, author_id, body, created_at, upvotes, downvotes, seq) "
+        "SELECT :room, :author, 'm' || g, now(), 0, 0, g FROM generate_series(1, :n) AS g"
+    )
+    with db.session() as s:
+        big = Room(slug="big", name="Big", seq=30_000)
+        s.add(big)
+        s.flush()
+        general = s.scalars(select(Room.id).where(Room.slug == "general")).one()
+        s.execute(fill, {"room": big.id, "author": author.id, "n": 30_000})
+        s.execute(fill, {"room": general, "author": author.id, "n": 3_000})
+        s.commit()
+        s.execute(text("ANALYZE messages"))
+        query = messages.page_query(author.id, big.id, None, messages.PAGE_SIZE + 1)
+        sql = str(query.compile(dialect=s.get_bind().dialect, compile_kwargs={"literal_binds": True}))
+        plan = "\n".join(s.scalars(text(f"EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) {sql}")))
+        joined = messages.join_room(s, author.id, "big", None)
+    assert "ix_messages_room_id_id" in plan, plan
+    assert "Rows Removed by Filter" not in plan, plan
+    assert [m["body"] for m in joined.messages] == [f"m{i}" for i in range(29_951, 30_001)]
