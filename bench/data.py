@@ -16,6 +16,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import psycopg
 from flask import Flask
@@ -27,6 +28,11 @@ FANOUT_ROOM = "bench"
 INGEST_ROOM = "ingest"
 VOTES_ROOM = "votes"
 JOIN_SIZES = {"join-1k": 1_000, "join-100k": 100_000, "join-1m": 1_000_000}
+# A room that kept talking after the join rooms' history: its messages hold the top of the id
+# space, as in a server where a big room went quiet while others did not. Without them the
+# join rooms' newest rows would be the table's newest, and a plan that walks the primary key
+# backwards would look as fast as one through the room's index.
+JOIN_ELSEWHERE = "join-elsewhere"
 
 
 def libpq(url: str) -> str:
@@ -151,9 +157,46 @@ def ensure_history(url: str, author_id: int, sizes: dict[str, int]) -> None:
             )
             conn.execute("UPDATE rooms SET seq = %s WHERE id = %s", (size, room_id))
             changed = True
+        changed = _ensure_newer_traffic(conn, author_id, list(sizes), max(sizes.values(), default=0) // 10) or changed
         conn.commit()
         if changed:
             conn.execute("ANALYZE messages")
+
+
+def _ensure_newer_traffic(conn: psycopg.Connection[Any], author_id: int, rooms: list[str], size: int) -> bool:
+    """`size` messages in JOIN_ELSEWHERE, all newer than the history of `rooms`; True if reloaded."""
+    conn.execute(
+        "INSERT INTO rooms (slug, name, seq) VALUES (%s, %s, 0) ON CONFLICT (slug) DO NOTHING",
+        (JOIN_ELSEWHERE, JOIN_ELSEWHERE),
+    )
+    room_id = _one(conn, "SELECT id FROM rooms WHERE slug = %s", (JOIN_ELSEWHERE,))
+    newest = _one(
+        conn,
+        "SELECT coalesce(max(m.id), 0) FROM messages m JOIN rooms r ON r.id = m.room_id WHERE r.slug = ANY(%s)",
+        (rooms,),
+    )
+    count, oldest = conn.execute(
+        "SELECT count(*), coalesce(min(id), 0) FROM messages WHERE room_id = %s", (room_id,)
+    ).fetchone() or (0, 0)
+    if count == size and (size == 0 or oldest > newest):
+        return False
+    conn.execute("DELETE FROM messages WHERE room_id = %s", (room_id,))
+    conn.execute(
+        """
+        INSERT INTO messages (room_id, author_id, body, created_at, upvotes, downvotes, client_id, seq)
+        SELECT %s, %s, 'elsewhere message number ' || g, now() - (%s - g) * interval '1 second', 0, 0, NULL, g
+        FROM generate_series(1, %s) AS g
+        """,
+        (room_id, author_id, size, size),
+    )
+    conn.execute("UPDATE rooms SET seq = %s WHERE id = %s", (size, room_id))
+    return True
+
+
+def _one(conn: psycopg.Connection[Any], query: str, params: tuple[Any, ...]) -> int:
+    row = conn.execute(query, params).fetchone()
+    assert row is not None
+    return int(row[0])
 
 
 def ensure_seed_history(url: str, sizes: dict[str, int]) -> None:
