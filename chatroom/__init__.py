@@ -74,7 +74,7 @@ def create_app(config: Config | None = None) -> Flask:
     for blueprint in (auth.bp, rooms.bp, health.bp, openapi.bp, web.bp):
         app.register_blueprint(blueprint)
     login_manager.user_loader(auth.load_session_user)
-    handlers.register(socketio)
+    handlers.register(socketio, config)
     fanout.track_websockets(socketio.server)
     return app
 

@@ -8,7 +8,6 @@ from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from chatroom import metrics
 from chatroom.errors import ChatError, from_validation_error
 
 log = logging.getLogger("chatroom")
@@ -16,9 +15,7 @@ log = logging.getLogger("chatroom")
 
 def as_chat_error(exc: BaseException) -> ChatError:
     """The error a client is told about. Never a stack trace: unknown failures are logged."""
-    error = _classify(exc)
-    metrics.count_socket_error(error.code)
-    return error
+    return _classify(exc)
 
 
 def _classify(exc: BaseException) -> ChatError:

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from flask import Blueprint, Flask, Response, has_request_context, request
+from flask import Blueprint, Flask, Response
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
 from sqlalchemy import Engine, event
 
@@ -85,13 +85,6 @@ def _time_queries(engine: Engine) -> None:
         started = conn.info.pop(_STARTED_KEY, None)
         if started is not None:
             DB_QUERY_SECONDS.observe(time.perf_counter() - started)
-
-
-def count_socket_error(code: str) -> None:
-    """Count an error about to be sent in a Socket.IO ack; HTTP errors are counted from the response."""
-    # Flask-SocketIO gives socket events a request context whose request carries the sid.
-    if has_request_context() and getattr(request, "sid", None) is not None:
-        ERRORS.labels(code=code, transport="socket").inc()
 
 
 @contextmanager

@@ -81,15 +81,17 @@ class GracefulShutdown:
                 return flask_wsgi(environ, start_response)
 
         middleware.wsgi_app = tracked_wsgi
-        # Every Socket.IO event of every handler goes through this one method of Flask-SocketIO
-        # (run in its own greenlet when async_handlers is on, the default).
-        handle_event = self.socketio._handle_event
+        # Every Socket.IO event of every handler, whether bound through Flask-SocketIO or on
+        # python-socketio directly, goes through this one method of the server (run in its
+        # own greenlet when async_handlers is on, the default).
+        server = self.socketio.server
+        trigger_event = server._trigger_event
 
         def tracked_event(*args: Any, **kwargs: Any) -> Any:
             with tracker:
-                return handle_event(*args, **kwargs)
+                return trigger_event(*args, **kwargs)
 
-        self.socketio._handle_event = tracked_event
+        server._trigger_event = tracked_event
         for signum in (signal.SIGTERM, signal.SIGINT):
             gevent.signal_handler(signum, self.begin, signum)
 

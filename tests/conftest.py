@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import time
-
 import itertools
 import secrets
 import shutil
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any

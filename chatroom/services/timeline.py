@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, insert, or_, select, update
+from sqlalchemy import Table, and_, bindparam, delete, insert, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -119,7 +119,7 @@ def _stored_by_client_ids(session: Session, keys: set[tuple[int, str]]) -> dict[
         select(Message, Room.slug, Vote.value)
         .join(Room, Room.id == Message.room_id)
         .outerjoin(Vote, and_(Vote.message_id == Message.id, Vote.user_id == Message.author_id))
-        .where(or_(*(and_(Message.author_id == a, Message.client_id == c) for a, c in keys)))
+        .where(tuple_(Message.author_id, Message.client_id).in_(sorted(keys)))
     ).all()
     found: dict[tuple[int, str], Sent] = {}
     for message, slug, my_vote in rows:
@@ -249,6 +249,15 @@ def _insert_messages(
     }
 
 
+# Core (not ORM) UPDATE, so that a list of parameter sets runs as one executemany.
+_VOTES: Table = Vote.__table__  # type: ignore[assignment]
+_SWITCH_VOTE = (
+    update(_VOTES)
+    .where(_VOTES.c.user_id == bindparam("u"), _VOTES.c.message_id == bindparam("m"))
+    .values(value=bindparam("v"))
+)
+
+
 def _apply_votes(
     session: Session,
     votes: list[tuple[int, VoteOp]],
@@ -263,7 +272,7 @@ def _apply_votes(
         (user_id, message_id): value
         for user_id, message_id, value in session.execute(
             select(Vote.user_id, Vote.message_id, Vote.value).where(
-                or_(*(and_(Vote.user_id == u, Vote.message_id == m) for u, m in pairs))
+                tuple_(Vote.user_id, Vote.message_id).in_(sorted(pairs))
             )
         )
     }
@@ -285,14 +294,13 @@ def _apply_votes(
     ]
     changed = [{"u": u, "m": m, "v": v} for (u, m), v in current.items() if v and before.get((u, m)) not in (None, v)]
     removed = [(u, m) for (u, m), v in current.items() if v is None and (u, m) in before]
+    # Statements whose text does not depend on the batch: compiled once and cached.
     if inserts:
         session.execute(insert(Vote), inserts)
-    for switch in changed:
-        session.execute(
-            update(Vote).where(Vote.user_id == switch["u"], Vote.message_id == switch["m"]).values(value=switch["v"])
-        )
+    if changed:
+        session.execute(_SWITCH_VOTE, changed)
     if removed:
-        session.execute(delete(Vote).where(or_(*(and_(Vote.user_id == u, Vote.message_id == m) for u, m in removed))))
+        session.execute(delete(Vote).where(tuple_(Vote.user_id, Vote.message_id).in_(removed)))
 
     final: dict[int, tuple[int, int]] = {}
     for message_id, seq in vote_seqs.items():

@@ -3,9 +3,14 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import pytest
 from flask import Flask
+from sqlalchemy import delete
 
 from chatroom import socketio
+from chatroom.extensions import db
+from chatroom.models import AuthSession
+from chatroom.realtime import handlers
 from tests.conftest import Accounts, ack, received, wait_received
 from tests.support.timeline import RoomReplica
 
@@ -214,3 +219,19 @@ def test_changes_committed_together_reach_clients_as_one_batch_frame(accounts: A
     assert batch["room"] == "general" and batch["vote"] == []
     assert [m["body"] for m in batch["data"]] == ["b0", "b1", "b2"]
     assert [m["seq"] for m in batch["data"]] == [1, 2, 3]
+
+
+def test_a_socket_whose_session_vanished_is_told_and_closed_at_its_next_recheck(
+    accounts: Accounts, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Log-out normally closes sockets at once; the periodic re-check covers a missed signal."""
+    sock = joined(accounts, "alice")
+    with db.session() as s:
+        s.execute(delete(AuthSession))  # the session ends without its sockets hearing of it
+        s.commit()
+    assert ack(sock, "join", {"room": "general"})["ok"]  # not re-checked yet
+    monkeypatch.setattr(handlers, "SESSION_RECHECK_SECONDS", 0.0)
+    answer = ack(sock, "join", {"room": "general"})
+    assert answer["ok"] is False
+    assert answer["error"]["code"] == "unauthorized"
+    assert not sock.is_connected()
