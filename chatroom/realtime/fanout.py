@@ -105,12 +105,32 @@ class DirectBroadcastRedis(socketio.RedisManager, DirectBroadcast):  # type: ign
     """
 
 
+def _direct_acks(server: socketio.Server) -> None:
+    """Write event acks straight to an idle websocket too, as one frame, like broadcasts."""
+    library_send = server._send_packet
+
+    def send_packet(eio_sid: str, pkt: Any) -> None:
+        if pkt.packet_type == sio_packet.ACK:
+            encoded = pkt.encode()
+            if not isinstance(encoded, list):
+                eio_pkt = eio_packet.Packet(eio_packet.MESSAGE, encoded)
+                sock = server.eio.sockets.get(eio_sid)
+                out = _direct_socket(sock) if sock is not None else None
+                if out is None or not out.send_now(text_frame(eio_pkt.encode())):
+                    server._send_eio_packet(eio_sid, eio_pkt)
+                return
+        library_send(eio_sid, pkt)
+
+    server._send_packet = send_packet
+
+
 def track_websockets(server: socketio.Server) -> None:
-    """Let each engine.io socket find its websocket, for DirectBroadcast.
+    """Let each engine.io socket find its websocket, for direct writes of broadcasts and acks.
 
     engine.io builds the websocket wrapper with the socket's own handler; the wrapper class
     is taken from this server's async driver, so only this server is affected.
     """
+    _direct_acks(server)
     eio = server.eio
     base = eio._async.get("websocket")
     if base is None or getattr(base, "_chatroom_tracked", False):
