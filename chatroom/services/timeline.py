@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, and_, bindparam, delete, insert, select, tuple_, update
+from sqlalchemy import Table, and_, bindparam, delete, insert, select, text, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -240,13 +240,44 @@ def _insert_messages(
         }
         for _, op in new_sends
     ]
-    ids = session.scalars(insert(Message).returning(Message.id, sort_by_parameter_order=True), rows).all()
+    if session.get_bind().dialect.name == "postgresql":
+        ids = _insert_postgresql(session, rows)
+    else:
+        ids = list(session.scalars(insert(Message).returning(Message.id, sort_by_parameter_order=True), rows).all())
     return {
         i: message_dict(
             message_id, op.room, op.body, op.author.id, op.author.username, now, 0, 0, op.client_id, row["seq"], 0
         )
         for (i, op), message_id, row in zip(new_sends, ids, rows, strict=True)
     }
+
+
+# One statement text whatever the batch size, so psycopg parses it once (a multi-row VALUES
+# list is a new statement for every row count). Each row's (room_id, seq) is unique, which
+# maps the returned ids back to the rows whatever order RETURNING gives them in.
+_INSERT_MESSAGES = text(
+    "INSERT INTO messages (room_id, author_id, body, client_id, created_at, upvotes, downvotes, seq) "
+    "SELECT r, a, b, c, t, 0, 0, s FROM unnest("
+    "CAST(:room_ids AS bigint[]), CAST(:author_ids AS bigint[]), CAST(:bodies AS text[]), "
+    "CAST(:client_ids AS varchar[]), CAST(:created AS timestamptz[]), CAST(:seqs AS bigint[])"
+    ") AS batch(r, a, b, c, t, s) RETURNING id, room_id, seq"
+)
+
+
+def _insert_postgresql(session: Session, rows: list[dict[str, Any]]) -> list[int]:
+    returned = session.execute(
+        _INSERT_MESSAGES,
+        {
+            "room_ids": [row["room_id"] for row in rows],
+            "author_ids": [row["author_id"] for row in rows],
+            "bodies": [row["body"] for row in rows],
+            "client_ids": [row["client_id"] for row in rows],
+            "created": [row["created_at"] for row in rows],
+            "seqs": [row["seq"] for row in rows],
+        },
+    ).all()
+    by_position = {(room_id, seq): message_id for message_id, room_id, seq in returned}
+    return [int(by_position[(row["room_id"], row["seq"])]) for row in rows]
 
 
 # Core (not ORM) UPDATE, so that a list of parameter sets runs as one executemany.

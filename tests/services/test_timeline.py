@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
+import pytest
 from flask import Flask
 from sqlalchemy import select
 
@@ -14,6 +16,12 @@ from chatroom.services import timeline
 from chatroom.services.timeline import SendOp, Sent, VoteOp, VoteResult
 from chatroom.services.writer import GroupWriter
 from tests.services.test_messages import make_user, send
+
+
+@pytest.fixture
+def app(make_app: Callable[..., Flask], any_db_url: str) -> Flask:
+    """The batch is written differently per database (one INSERT … unnest on PostgreSQL)."""
+    return make_app(any_db_url)
 
 
 def apply(ops: list[timeline.Op]) -> timeline.Applied:
