@@ -27,6 +27,9 @@ def room_channel(slug: str) -> str:
 # A message's vote totals go out at most once per interval; further changes of it within
 # the interval collapse into the latest totals (docs/protocol.md, `batch` and `covers`).
 VOTE_INTERVAL_SECONDS = 0.1
+# Votes on many different messages, each once, are never held, so nothing else would ever
+# clear their send times: past this many, the expired ones are dropped.
+SENT_AT_PRUNE_SIZE = 256
 
 Change = tuple[str, dict[str, Any]]
 
@@ -39,6 +42,10 @@ class _RoomOutbox:
         self.seqs: list[int] = []  # every seq the held totals account for, replaced ones too
         self.sent_at: dict[int, float] = {}  # by message id: when its totals last went out
         self.timer: threading.Timer | None = None
+
+    def prune(self, now: float, interval: float) -> None:
+        """Forget messages whose interval is over, so the table stays as small as the storm."""
+        self.sent_at = {m: t for m, t in self.sent_at.items() if now - t < interval}
 
 
 class Publisher:
@@ -83,6 +90,8 @@ class Publisher:
                     ready.append((event, payload))
                 if ready:
                     _send(room, ready, None)
+                if len(outbox.sent_at) > SENT_AT_PRUNE_SIZE:
+                    outbox.prune(now, self.interval)
                 if outbox.held and outbox.timer is None:
                     due = min(outbox.sent_at.get(m, now) for m in outbox.held) + self.interval
                     outbox.timer = threading.Timer(max(0.0, due - now), self._flush, args=(room,))
@@ -105,8 +114,7 @@ class Publisher:
             outbox.timer.cancel()
             outbox.timer = None
         now = time.monotonic()
-        # Forget messages whose interval is over, so the table stays as small as the storm.
-        outbox.sent_at = {m: t for m, t in outbox.sent_at.items() if now - t < self.interval}
+        outbox.prune(now, self.interval)
         if not outbox.held:
             return
         held = sorted(outbox.held.values(), key=lambda payload: int(payload["seq"]))

@@ -7,7 +7,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import delete
 
-from chatroom import socketio
+from chatroom import events, socketio
 from chatroom.extensions import db
 from chatroom.models import AuthSession
 from chatroom.realtime import handlers
@@ -235,3 +235,18 @@ def test_a_socket_whose_session_vanished_is_told_and_closed_at_its_next_recheck(
     assert answer["ok"] is False
     assert answer["error"]["code"] == "unauthorized"
     assert not sock.is_connected()
+
+
+def test_vote_pacing_forgets_messages_whose_interval_is_over(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A long-lived room with votes on ever new messages keeps no growing table."""
+    sent: list[tuple[str, str]] = []
+    monkeypatch.setattr(events, "_broadcast", lambda room, event, payload: sent.append((room, event)))
+    clock = [1000.0]
+    monkeypatch.setattr(events.time, "monotonic", lambda: clock[0])
+    publisher = events.Publisher()
+    for message_id in range(1, 5001):
+        clock[0] += 1.0  # each vote long after the previous one: none is held
+        totals = {"message_id": message_id, "room": "general", "upvotes": 1, "downvotes": 0, "score": 1}
+        publisher.publish([("vote", {**totals, "seq": message_id})])
+    assert len(sent) == 5000 and {event for _, event in sent} == {"vote"}
+    assert len(publisher._rooms["general"].sent_at) < 1000  # not one entry per message ever voted on
