@@ -146,16 +146,7 @@ def ensure_history(url: str, author_id: int, sizes: dict[str, int]) -> None:
             count = conn.execute("SELECT count(*) FROM messages WHERE room_id = %s", (room_id,)).fetchone()
             if seq == size and count is not None and count[0] == size:
                 continue
-            conn.execute("DELETE FROM messages WHERE room_id = %s", (room_id,))
-            conn.execute(
-                """
-                INSERT INTO messages (room_id, author_id, body, created_at, upvotes, downvotes, client_id, seq)
-                SELECT %s, %s, 'history message number ' || g, now() - (%s - g) * interval '1 second', 0, 0, NULL, g
-                FROM generate_series(1, %s) AS g
-                """,
-                (room_id, author_id, size, size),
-            )
-            conn.execute("UPDATE rooms SET seq = %s WHERE id = %s", (size, room_id))
+            _reload_room(conn, room_id, author_id, size, "history message number ")
             changed = True
         changed = _ensure_newer_traffic(conn, author_id, list(sizes), max(sizes.values(), default=0) // 10) or changed
         conn.commit()
@@ -180,17 +171,22 @@ def _ensure_newer_traffic(conn: psycopg.Connection[Any], author_id: int, rooms: 
     ).fetchone() or (0, 0)
     if count == size and (size == 0 or oldest > newest):
         return False
+    _reload_room(conn, room_id, author_id, size, "elsewhere message number ")
+    return True
+
+
+def _reload_room(conn: psycopg.Connection[Any], room_id: int, author_id: int, size: int, body: str) -> None:
+    """Replace a room's messages with `size` numbered ones (seq 1..size), one second apart."""
     conn.execute("DELETE FROM messages WHERE room_id = %s", (room_id,))
     conn.execute(
         """
         INSERT INTO messages (room_id, author_id, body, created_at, upvotes, downvotes, client_id, seq)
-        SELECT %s, %s, 'elsewhere message number ' || g, now() - (%s - g) * interval '1 second', 0, 0, NULL, g
+        SELECT %s, %s, %s || g, now() - (%s - g) * interval '1 second', 0, 0, NULL, g
         FROM generate_series(1, %s) AS g
         """,
-        (room_id, author_id, size, size),
+        (room_id, author_id, body, size, size),
     )
     conn.execute("UPDATE rooms SET seq = %s WHERE id = %s", (size, room_id))
-    return True
 
 
 def _one(conn: psycopg.Connection[Any], query: str, params: tuple[Any, ...]) -> int:
