@@ -28,7 +28,7 @@ from chatroom.netopts import complete_websocket_sends, enable_tcp_nodelay  # noq
 from chatroom.passwords import warm_up  # noqa: E402
 from chatroom.realtime import sessions  # noqa: E402
 from chatroom.realtime.backpressure import start_watchdog  # noqa: E402
-from chatroom.shutdown import DEFAULT_GRACE_SECONDS, GracefulShutdown  # noqa: E402
+from chatroom.shutdown import GracefulShutdown  # noqa: E402
 
 log = logging.getLogger("chatroom.server")
 
@@ -86,8 +86,7 @@ def main() -> int:
     if ASYNC_MODE == "gevent":
         enable_tcp_nodelay()
         complete_websocket_sends()
-        grace = float(os.environ.get("CHATROOM_SHUTDOWN_GRACE") or DEFAULT_GRACE_SECONDS)
-        shutdown = GracefulShutdown(socketio, grace)
+        shutdown = GracefulShutdown(socketio, config.shutdown_grace_seconds)
         shutdown.install()
     log.info(
         "Chatroom serving on http://%s:%d (%s, %s)",

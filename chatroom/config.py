@@ -1,11 +1,21 @@
-"""One configuration object, read from the environment."""
+"""One configuration object, read from the environment with pydantic-settings.
+
+Each setting is one field: its environment variable (the field's alias), its default and its
+description, which docs/operations.md's table of variables follows.
+"""
 
 from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import Field, ValidationError, ValidationInfo, field_validator
+from pydantic_settings import BaseSettings, EnvSettingsSource, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
 PACKAGE_ROOT = Path(__file__).resolve().parent
 PROJECT_ROOT = PACKAGE_ROOT.parent
@@ -14,28 +24,15 @@ DEFAULT_INSTANCE = PROJECT_ROOT / "instance"
 # Secrets people paste from examples; refused in production whatever their length.
 _PLACEHOLDER_SECRETS = {"changeme", "change-me", "secret", "dev", "development", "replace-me"}
 MIN_PRODUCTION_SECRET_LENGTH = 32
+_FALSE_WORDS = {"0", "off", "false", "no"}
+_DAY = 24 * 3600
+
+# The environment `Config.from_env` reads; unset, a `Config(...)` holds only what it is given.
+_environ: ContextVar[Mapping[str, str] | None] = ContextVar("chatroom_config_environ", default=None)
 
 
 class ConfigError(RuntimeError):
     """The environment asks for something the server refuses to run with."""
-
-
-def _flag(value: str | None, default: bool) -> bool:
-    if value is None or value.strip() == "":
-        return default
-    return value.strip().lower() not in {"0", "off", "false", "no"}
-
-
-def _positive(name: str, value: str | None, default: int) -> int:
-    if value is None or value.strip() == "":
-        return default
-    try:
-        number = int(value)
-    except ValueError as exc:
-        raise ConfigError(f"{name} must be a whole number, got {value!r}") from exc
-    if number <= 0:
-        raise ConfigError(f"{name} must be positive, got {number}")
-    return number
 
 
 def _load_or_create_secret(instance: Path) -> str:
@@ -51,28 +48,188 @@ def _load_or_create_secret(instance: Path) -> str:
     return secret
 
 
-@dataclass(frozen=True)
-class Config:
-    database_url: str
-    secret_key: str
-    host: str = "127.0.0.1"
-    port: int = 5000
-    env: str = "development"
-    redis_url: str | None = None
-    rate_limits: bool = True
-    auto_migrate: bool = True
-    allowed_origins: tuple[str, ...] = ()
-    session_idle_timeout: int = 14 * 24 * 3600
-    session_absolute_timeout: int = 30 * 24 * 3600
-    log_format: str = "text"
-    async_mode: str = "threading"
-    db_timeout_seconds: int = 5
-    instance_path: Path = field(default=DEFAULT_INSTANCE)
-    # A connection with more unsent packets than this has stopped reading and is dropped.
-    max_queued_packets: int = 2000
-    # Namespaces this deployment's keys and channels in a shared Redis.
-    redis_prefix: str = "chatroom"
+def normalize_database_url(url: str) -> str:
+    """Accept the URLs people copy from Heroku-style providers; always use psycopg 3."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+class _EnvironSource(EnvSettingsSource):
+    """The variables of one mapping (`from_env`'s), and only those named by a field's alias."""
+
+    def __init__(self, settings_cls: type[BaseSettings], environ: Mapping[str, str]) -> None:
+        self._environ = environ
+        super().__init__(settings_cls)
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        names = Config.environment_variables()
+        return {name: value for name, value in self._environ.items() if name in names.values()}
+
+
+class Config(BaseSettings):
+    """The server's settings; `Config.from_env()` reads them from the environment."""
+
+    model_config = SettingsConfigDict(frozen=True, case_sensitive=True, validate_by_name=True, extra="forbid")
+
+    env: str = Field(
+        "development",
+        validation_alias="CHATROOM_ENV",
+        description="`production` enforces a strong `SECRET_KEY` and makes the session cookie "
+        "`__Host-chatroom`, `Secure` (HTTPS only).",
+    )
+    instance_path: Path = Field(
+        DEFAULT_INSTANCE,
+        validation_alias="CHATROOM_INSTANCE_PATH",
+        description="Folder for the SQLite file and the development secret (`/tmp/chatroom` in the image).",
+        json_schema_extra={"shown_default": "`instance/`"},
+    )
+    database_url: str = Field(
+        "",
+        validation_alias="DATABASE_URL",
+        validate_default=True,
+        description="The database. `postgres://` and `postgresql://` URLs are used with psycopg 3. "
+        "Use PostgreSQL for more than one process.",
+        json_schema_extra={"shown_default": "SQLite file `instance/chatroom.db`"},
+    )
+    secret_key: str = Field(
+        "",
+        validation_alias="SECRET_KEY",
+        validate_default=True,
+        repr=False,
+        description="Signs session cookies. Required, at least 32 characters and not a placeholder "
+        "when `CHATROOM_ENV=production`. Must be identical on every process.",
+        json_schema_extra={"shown_default": "generated once into `instance/secret_key` (development only)"},
+    )
+    host: str = Field("127.0.0.1", validation_alias="HOST", description="Address to listen on (`0.0.0.0` in the image).")
+    port: int = Field(5000, validation_alias="PORT", description="Port to listen on.")
+    redis_url: str | None = Field(
+        None,
+        validation_alias="REDIS_URL",
+        description="Enables the Redis message queue (cross-process broadcasts), shared rate limits and "
+        "the Redis check of `/readyz`. Required with more than one process.",
+    )
+    redis_prefix: str = Field(
+        "chatroom",
+        validation_alias="CHATROOM_REDIS_PREFIX",
+        description="Prefix of this deployment's Redis keys and channel, so several deployments can share one Redis.",
+    )
+    rate_limits: bool = Field(
+        True,
+        validation_alias="CHATROOM_RATE_LIMITS",
+        description="`0`/`off`/`false`/`no` disables the socket and HTTP rate limits (tests do).",
+    )
+    auto_migrate: bool = Field(
+        True,
+        validation_alias="CHATROOM_AUTO_MIGRATE",
+        description="Run the migrations at start. Turn off when several processes start together; "
+        "run `server.py --migrate-only` once instead.",
+    )
+    allowed_origins: Annotated[tuple[str, ...], NoDecode] = Field(
+        (),
+        validation_alias="CHATROOM_ALLOWED_ORIGINS",
+        description="Comma-separated extra origins allowed to send writes and open sockets "
+        "(the server's own origin is always allowed; `*` is refused).",
+    )
+    session_idle_timeout: int = Field(
+        14 * _DAY,
+        gt=0,
+        validation_alias="CHATROOM_SESSION_IDLE_TIMEOUT",
+        description="Seconds of inactivity after which a log-in session ends.",
+    )
+    session_absolute_timeout: int = Field(
+        30 * _DAY,
+        gt=0,
+        validation_alias="CHATROOM_SESSION_ABSOLUTE_TIMEOUT",
+        description="Seconds after which a log-in session ends regardless.",
+    )
+    log_format: Literal["text", "json"] = Field(
+        "text",
+        validation_alias="CHATROOM_LOG_FORMAT",
+        description="`json`: one JSON object per line (`ts`, `level`, `logger`, `message`, `exc`). The image sets it.",
+    )
+    async_mode: str = Field(
+        "threading",
+        validation_alias="CHATROOM_ASYNC_MODE",
+        description="Flask-SocketIO async mode. Graceful shutdown exists in `gevent` mode only.",
+        json_schema_extra={"shown_default": "`gevent` for `server.py`"},
+    )
+    db_timeout_seconds: int = Field(
+        5,
+        gt=0,
+        validation_alias="CHATROOM_DB_TIMEOUT",
+        description="Seconds for connecting, waiting for a pool connection, statement and lock timeouts: "
+        "an outage yields errors, not hangs.",
+    )
+    max_queued_packets: int = Field(
+        2000,
+        gt=0,
+        validation_alias="CHATROOM_MAX_QUEUED_PACKETS",
+        description="A connection with more unsent packets than this has stopped reading and is dropped.",
+    )
+    shutdown_grace_seconds: float = Field(
+        10.0,
+        ge=0,
+        validation_alias="CHATROOM_SHUTDOWN_GRACE",
+        description="Seconds a stopping process waits for in-flight work (gevent mode). Keep the "
+        "orchestrator's stop timeout above it (compose `stop_grace_period: 20s`, Kubernetes "
+        "`terminationGracePeriodSeconds: 30`).",
+    )
+    # Set by tests only; no environment variable.
     testing: bool = False
+
+    # Variables whose empty value means "use the default" (the others keep an empty string).
+    _EMPTY_IS_DEFAULT: ClassVar[frozenset[str]] = frozenset(
+        {
+            "env",
+            "instance_path",
+            "redis_url",
+            "rate_limits",
+            "auto_migrate",
+            "session_idle_timeout",
+            "session_absolute_timeout",
+            "db_timeout_seconds",
+            "max_queued_packets",
+            "shutdown_grace_seconds",
+        }
+    )
+
+    def __init__(self, **values: Any) -> None:
+        try:
+            super().__init__(**values)
+        except ValidationError as exc:
+            raise ConfigError(_describe(exc)) from exc
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Config:
+        """The settings from `environ` (the process environment when omitted); `overrides` win."""
+        with _reading(os.environ if environ is None else environ):
+            return cls(**overrides)
+
+    @classmethod
+    def environment_variables(cls) -> dict[str, str]:
+        """Field name -> the environment variable it is read from."""
+        return {
+            name: field.validation_alias
+            for name, field in cls.model_fields.items()
+            if isinstance(field.validation_alias, str)
+        }
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        environ = _environ.get()
+        if environ is None:
+            return (init_settings,)
+        return (init_settings, _EnvironSource(settings_cls, environ))
 
     @property
     def production(self) -> bool:
@@ -82,66 +239,87 @@ class Config:
     def rate_limit_storage(self) -> str:
         return self.redis_url or "memory://"
 
+    @field_validator("*", mode="before")
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> Config:
-        env = dict(os.environ if environ is None else environ)
-        instance = Path(env.get("CHATROOM_INSTANCE_PATH") or DEFAULT_INSTANCE)
-        chat_env = env.get("CHATROOM_ENV", "development").strip().lower() or "development"
-        database_url = env.get("DATABASE_URL") or f"sqlite:///{instance / 'chatroom.db'}"
-        secret = env.get("SECRET_KEY") or ""
-        if chat_env == "production":
-            if not secret:
+    def _empty_means_default(cls, value: Any, info: ValidationInfo) -> Any:
+        if isinstance(value, str) and info.field_name in cls._EMPTY_IS_DEFAULT:
+            value = value.strip()
+            if value == "":
+                return cls.model_fields[info.field_name].default
+        return value
+
+    @field_validator("env", mode="before")
+    @classmethod
+    def _lower_env(cls, value: Any) -> Any:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("rate_limits", "auto_migrate", mode="before")
+    @classmethod
+    def _flag(cls, value: Any) -> Any:
+        # Anything but an explicit "no" keeps the feature on, as it always has.
+        if isinstance(value, str):
+            return value.strip().lower() not in _FALSE_WORDS
+        return value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _log_format(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return "json" if value.strip().lower() == "json" else "text"
+        return value
+
+    @field_validator("allowed_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = value.split(",")
+        origins = tuple(str(o).strip().rstrip("/") for o in value if str(o).strip())
+        if "*" in origins:
+            raise ConfigError("CHATROOM_ALLOWED_ORIGINS may not contain '*': list the origins")
+        return origins
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str, info: ValidationInfo) -> str:
+        if not value:
+            instance = info.data.get("instance_path", DEFAULT_INSTANCE)
+            value = f"sqlite:///{instance / 'chatroom.db'}"
+        return normalize_database_url(value)
+
+    @field_validator("secret_key")
+    @classmethod
+    def _secret_key(cls, value: str, info: ValidationInfo) -> str:
+        if info.data.get("env") == "production":
+            if not value:
                 raise ConfigError("SECRET_KEY must be set when CHATROOM_ENV=production")
-            if len(secret) < MIN_PRODUCTION_SECRET_LENGTH or secret.lower() in _PLACEHOLDER_SECRETS:
+            if len(value) < MIN_PRODUCTION_SECRET_LENGTH or value.lower() in _PLACEHOLDER_SECRETS:
                 raise ConfigError(
                     f"SECRET_KEY is too weak for production: use at least "
                     f"{MIN_PRODUCTION_SECRET_LENGTH} random characters "
                     "(python -c 'import secrets; print(secrets.token_hex(32))')"
                 )
-        elif not secret:
-            secret = _load_or_create_secret(instance)
-        try:
-            port = int(env.get("PORT", "5000"))
-        except ValueError as exc:
-            raise ConfigError(f"PORT must be a number, got {env.get('PORT')!r}") from exc
-        origins = tuple(o.strip().rstrip("/") for o in env.get("CHATROOM_ALLOWED_ORIGINS", "").split(",") if o.strip())
-        if "*" in origins:
-            raise ConfigError("CHATROOM_ALLOWED_ORIGINS may not contain '*': list the origins")
-        values: dict[str, object] = dict(
-            database_url=normalize_database_url(database_url),
-            secret_key=secret,
-            host=env.get("HOST", "127.0.0.1"),
-            port=port,
-            env=chat_env,
-            redis_url=env.get("REDIS_URL") or None,
-            rate_limits=_flag(env.get("CHATROOM_RATE_LIMITS"), True),
-            auto_migrate=_flag(env.get("CHATROOM_AUTO_MIGRATE"), True),
-            allowed_origins=origins,
-            session_idle_timeout=_positive(
-                "CHATROOM_SESSION_IDLE_TIMEOUT", env.get("CHATROOM_SESSION_IDLE_TIMEOUT"), 14 * 24 * 3600
-            ),
-            session_absolute_timeout=_positive(
-                "CHATROOM_SESSION_ABSOLUTE_TIMEOUT",
-                env.get("CHATROOM_SESSION_ABSOLUTE_TIMEOUT"),
-                30 * 24 * 3600,
-            ),
-            log_format="json" if env.get("CHATROOM_LOG_FORMAT", "").lower() == "json" else "text",
-            async_mode=env.get("CHATROOM_ASYNC_MODE", "threading"),
-            db_timeout_seconds=_positive("CHATROOM_DB_TIMEOUT", env.get("CHATROOM_DB_TIMEOUT"), 5),
-            instance_path=instance,
-            redis_prefix=env.get("CHATROOM_REDIS_PREFIX", "chatroom"),
-            max_queued_packets=_positive(
-                "CHATROOM_MAX_QUEUED_PACKETS", env.get("CHATROOM_MAX_QUEUED_PACKETS"), 2000
-            ),
-        )
-        values.update(overrides)
-        return cls(**values)  # type: ignore[arg-type]
+            return value
+        if not value:
+            return _load_or_create_secret(info.data.get("instance_path", DEFAULT_INSTANCE))
+        return value
 
 
-def normalize_database_url(url: str) -> str:
-    """Accept the URLs people copy from Heroku-style providers; always use psycopg 3."""
-    if url.startswith("postgres://"):
-        url = "postgresql://" + url[len("postgres://") :]
-    if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://") :]
-    return url
+@contextmanager
+def _reading(environ: Mapping[str, str]) -> Iterator[None]:
+    token = _environ.set(environ)
+    try:
+        yield
+    finally:
+        _environ.reset(token)
+
+
+def _describe(exc: ValidationError) -> str:
+    """Pydantic's errors, each naming the environment variable it is about."""
+    variables = Config.environment_variables()
+    aliases = set(variables.values())
+    parts = []
+    for error in exc.errors():
+        where = str(error["loc"][0]) if error["loc"] else "configuration"
+        name = where if where in aliases else variables.get(where, where)
+        parts.append(f"{name}: {error['msg']}, got {error.get('input')!r}")
+    return "; ".join(parts)

@@ -30,8 +30,6 @@ from chatroom import events
 
 log = logging.getLogger("chatroom.server")
 
-DEFAULT_GRACE_SECONDS = 10.0
-
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
@@ -57,7 +55,7 @@ class InFlight:
 
 
 class GracefulShutdown:
-    def __init__(self, socketio: SocketIO, grace: float = DEFAULT_GRACE_SECONDS) -> None:
+    def __init__(self, socketio: SocketIO, grace: float) -> None:
         self.socketio = socketio
         self.grace = grace
         self.in_flight = InFlight()
