@@ -8,9 +8,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from chatroom.config import PACKAGE_ROOT
-
-MIN_LENGTH = 10
-MAX_LENGTH = 256
+from chatroom.schemas import PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS
 
 # At or above OWASP's argon2id minimum (m=19 MiB, t=2, p=1).
 HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
@@ -31,10 +29,10 @@ def _decoy_hash() -> str:
 
 def policy_problem(password: str, username: str, email: str) -> str | None:
     """Why this password is refused, or None when it is acceptable."""
-    if len(password) < MIN_LENGTH:
-        return f"must be at least {MIN_LENGTH} characters"
-    if len(password) > MAX_LENGTH:
-        return f"must be at most {MAX_LENGTH} characters"
+    if len(password) < PASSWORD_MIN_CHARS:
+        return f"must be at least {PASSWORD_MIN_CHARS} characters"
+    if len(password) > PASSWORD_MAX_CHARS:
+        return f"must be at most {PASSWORD_MAX_CHARS} characters"
     lowered = password.lower()
     if lowered in common_passwords():
         return "is too common; choose something less guessable"

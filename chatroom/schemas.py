@@ -9,6 +9,18 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt, St
 # Ids larger than a PostgreSQL bigint cannot exist; they are "not found", never an overflow.
 MAX_ID = 2**63 - 1
 
+# The protocol's rules (docs/protocol.md): the one source for the services, the schemas below
+# and the web client, whose copy scripts/generate-client-types writes from these names.
+BODY_MAX_CHARS = 4000
+USERNAME_MIN_CHARS = 3
+USERNAME_MAX_CHARS = 32
+USERNAME_PATTERN = rf"^[A-Za-z0-9_-]{{{USERNAME_MIN_CHARS},{USERNAME_MAX_CHARS}}}$"
+PASSWORD_MIN_CHARS = 10
+PASSWORD_MAX_CHARS = 256
+# History pages: the default size, and the most one request is served.
+PAGE_SIZE = 50
+MAX_PAGE_SIZE = 100
+
 
 def _storable(value: str) -> str:
     # PostgreSQL text cannot hold NUL, and a lone surrogate cannot be encoded as UTF-8.
@@ -60,14 +72,14 @@ class VoteIn(Payload):
 class HistoryIn(Payload):
     room: RoomSlug
     before: PositiveId | None = None
-    limit: Annotated[StrictInt, Field(ge=1)] = 50
+    limit: Annotated[StrictInt, Field(ge=1)] = PAGE_SIZE
 
 
 class HistoryQuery(Payload):
     """The HTTP query string form of HistoryIn: values arrive as text."""
 
     before: Annotated[int, Field(ge=1)] | None = None
-    limit: Annotated[int, Field(ge=1)] = 50
+    limit: Annotated[int, Field(ge=1)] = PAGE_SIZE
 
 
 # Response shapes, for the OpenAPI description (the handlers build plain dicts).

@@ -16,11 +16,10 @@ from flask_socketio import SocketIO
 
 log = logging.getLogger(__name__)
 
-MAX_QUEUED_PACKETS = 2000
 CHECK_EVERY_SECONDS = 1.0
 
 
-def disconnect_stalled(socketio: SocketIO, max_queued: int = MAX_QUEUED_PACKETS) -> int:
+def disconnect_stalled(socketio: SocketIO, max_queued: int) -> int:
     """One sweep: disconnect every connection with more than `max_queued` unsent packets."""
     eio = socketio.server.eio
     stalled = [sid for sid, sock in list(eio.sockets.items()) if _queued(sock) > max_queued]
@@ -35,7 +34,7 @@ def _queued(sock: Any) -> int:
     return int(queue.qsize()) if queue is not None else 0
 
 
-def start_watchdog(socketio: SocketIO, max_queued: int = MAX_QUEUED_PACKETS) -> None:
+def start_watchdog(socketio: SocketIO, max_queued: int) -> None:
     """Run disconnect_stalled every second in the server's own async mode."""
 
     def watch() -> None:

@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session
 from chatroom import passwords
 from chatroom.errors import ChatError
 from chatroom.models import AuthSession, User, utcnow
+from chatroom.schemas import USERNAME_MAX_CHARS, USERNAME_MIN_CHARS, USERNAME_PATTERN
 
-USERNAME_RE = re.compile(r"^[A-Za-z0-9_-]{3,32}$")
+USERNAME_RE = re.compile(USERNAME_PATTERN)
 # Refreshing last_seen_at on every request would turn every read into a write.
 LAST_SEEN_RESOLUTION = timedelta(minutes=1)
 
@@ -62,7 +63,11 @@ def sign_up(session: Session, email: str, username: str, password: str) -> User:
     email = normalize_email(email)
     username = username.strip()
     if not USERNAME_RE.match(username):
-        raise ChatError("invalid", "username: must be 3-32 letters, digits, _ or -", "username")
+        raise ChatError(
+            "invalid",
+            f"username: must be {USERNAME_MIN_CHARS}-{USERNAME_MAX_CHARS} letters, digits, _ or -",
+            "username",
+        )
     problem = passwords.policy_problem(password, username, email)
     if problem:
         raise ChatError("invalid", f"password: {problem}", "password")

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from chatroom.errors import ChatError
 from chatroom.models import Message, Room, Vote
-from chatroom.schemas import MAX_ID
+from chatroom.schemas import BODY_MAX_CHARS, MAX_ID, MAX_PAGE_SIZE, PAGE_SIZE
 from chatroom.services import timeline
 from chatroom.services.accounts import SessionUser
 from chatroom.services.rooms import get_room
@@ -20,9 +20,6 @@ from chatroom.wire import message_view, room_view
 
 __all__ = ["MAX_CATCH_UP", "Joined", "Page", "Sent", "join_room", "load_history", "page_query", "send_message"]
 
-MAX_BODY = 4000
-PAGE_SIZE = 50
-MAX_PAGE_SIZE = 100
 # Past this many missed changes a reconnecting client starts over from the latest page.
 MAX_CATCH_UP = 1000
 
@@ -60,8 +57,8 @@ def send_message(
     body = body.strip()
     if not body:
         raise ChatError("invalid", "body: must not be empty", "body")
-    if len(body) > MAX_BODY:
-        raise ChatError("too_long", f"body: at most {MAX_BODY} characters", "body")
+    if len(body) > BODY_MAX_CHARS:
+        raise ChatError("too_long", f"body: at most {BODY_MAX_CHARS} characters", "body")
     outcome = run_op(session, timeline.SendOp(author, room_slug, body, client_id), writer)
     assert isinstance(outcome, Sent)
     return outcome
