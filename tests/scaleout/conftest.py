@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import secrets
 import shutil
@@ -61,9 +62,13 @@ class Nginx:
         self.port = free_port()
         self.conf = folder / "nginx.conf"
         mime = Path("/etc/nginx/mime.types")
+        # Run as root, nginx would hand requests to workers running as its unprivileged user,
+        # which cannot read a checkout (or this test's folder) that only root may enter.
+        workers_as = "user root;" if os.geteuid() == 0 else ""
         self.conf.write_text(
             f"""
 daemon off;
+{workers_as}
 worker_processes 1;
 pid {folder}/nginx.pid;
 error_log {folder}/error.log warn;
