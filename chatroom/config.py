@@ -1,7 +1,7 @@
 """One configuration object, read from the environment with pydantic-settings.
 
 Each setting is one field: its environment variable (the field's alias), its default and its
-description, which docs/operations.md's table of variables follows.
+description, from which scripts/generate writes docs/operations.md's table of variables.
 """
 
 from __future__ import annotations

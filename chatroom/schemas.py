@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt, StrictStr
+from pydantic.json_schema import SkipJsonSchema
 
 # Ids larger than a PostgreSQL bigint cannot exist; they are "not found", never an overflow.
 MAX_ID = 2**63 - 1
@@ -82,13 +83,18 @@ class HistoryQuery(Payload):
     limit: Annotated[int, Field(ge=1)] = PAGE_SIZE
 
 
-# Response shapes, for the OpenAPI description (the handlers build plain dicts).
+# Response shapes, for the OpenAPI description and the web client's types (the handlers build
+# plain dicts; tests/test_schemas.py checks that these models describe them).
+
+# A reader's vote on a message: up, none or down.
+VoteValue = Literal[1, 0, -1]
 
 
 class ErrorBody(BaseModel):
     code: str
     message: str
-    field: str | None = None
+    # Present only when one field is at fault.
+    field: str | SkipJsonSchema[None] = None
 
 
 class ErrorOut(BaseModel):
@@ -122,6 +128,8 @@ class AuthorOut(BaseModel):
 
 
 class MessageOut(BaseModel):
+    """The message shape M."""
+
     id: int
     room: str
     body: str
@@ -130,16 +138,76 @@ class MessageOut(BaseModel):
     upvotes: int
     downvotes: int
     score: int
-    my_vote: int
+    my_vote: VoteValue = Field(description="The reader's own vote; always 0 in live broadcasts.")
     client_id: str | None
     seq: int
 
 
 class PageOut(BaseModel):
-    ok: bool
+    """A page of history (HTTP, and the `get_previous_messages` ack)."""
+
+    ok: Literal[True]
     messages: list[MessageOut]
     has_more: bool
 
 
 class StatusOut(BaseModel):
     status: str
+
+
+# Socket.IO acks and events (docs/protocol.md).
+
+
+class FailedAck(BaseModel):
+    ok: Literal[False]
+    error: ErrorBody
+
+
+class RoomOut(BaseModel):
+    slug: str
+    name: str
+
+
+class JoinAck(BaseModel):
+    ok: Literal[True]
+    room: RoomOut
+    messages: list[MessageOut]
+    has_more: bool
+    seq: int
+    reset: bool = False
+
+
+class SendAck(BaseModel):
+    ok: Literal[True]
+    message: MessageOut
+
+
+class VoteTotals(BaseModel):
+    message_id: int
+    upvotes: int
+    downvotes: int
+    score: int
+    seq: int
+
+
+class VoteAck(VoteTotals):
+    ok: Literal[True]
+    my_vote: VoteValue
+
+
+class VoteEvent(VoteTotals):
+    """Server-to-client `vote` event."""
+
+    room: str
+
+
+class BatchEvent(BaseModel):
+    """Several changes of one room committed together, in seq order (docs/protocol.md, `batch`)."""
+
+    room: str
+    data: list[MessageOut]
+    vote: list[VoteEvent]
+    covers: SkipJsonSchema[None] | list[tuple[int, int]] = Field(
+        default=None,
+        description="Inclusive seq ranges the batch accounts for, when paced votes replaced earlier changes.",
+    )

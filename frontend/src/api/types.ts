@@ -1,89 +1,27 @@
-// Wire shapes from docs/protocol.md. Fields may be added by the server; none are removed.
+// Wire shapes from docs/protocol.md, under the names the client uses. They are generated from
+// the server's models (./generated.ts, scripts/generate). Fields may be added by the server;
+// none are removed.
+import type { AuthorOut, MeOut, MessageOut, PageOut, UserOut } from "./generated";
 
-export interface User {
-  id: number;
-  username: string;
-  email: string;
-  created_at?: string;
-}
+export type {
+  BatchEvent,
+  ErrorBody,
+  FailedAck,
+  JoinAck,
+  SendAck,
+  VoteAck,
+  VoteEvent,
+  VoteTotals,
+} from "./generated";
 
-export interface Author {
-  id: number;
-  username: string;
-}
+/** Who is logged in: `/api/me` leaves out `created_at`, sign-up and log-in include it. */
+export type User = MeOut & Partial<Pick<UserOut, "created_at">>;
+
+export type Author = AuthorOut;
 
 /** The message shape M. */
-export interface Message {
-  id: number;
-  room: string;
-  body: string;
-  author: Author;
-  created_at: string;
-  upvotes: number;
-  downvotes: number;
-  score: number;
-  /** The reader's own vote; always 0 in live broadcasts. */
-  my_vote: Vote;
-  client_id: string | null;
-  seq: number;
-}
+export type Message = MessageOut;
 
-export type Vote = 1 | 0 | -1;
+export type Vote = Message["my_vote"];
 
-export interface ErrorBody {
-  code: string;
-  message: string;
-  field?: string;
-}
-
-export interface FailedAck {
-  ok: false;
-  error: ErrorBody;
-}
-
-export interface JoinAck {
-  ok: true;
-  room: { slug: string; name: string };
-  messages: Message[];
-  has_more: boolean;
-  seq: number;
-  reset?: boolean;
-}
-
-export interface SendAck {
-  ok: true;
-  message: Message;
-}
-
-export interface VoteTotals {
-  message_id: number;
-  upvotes: number;
-  downvotes: number;
-  score: number;
-  seq: number;
-}
-
-export interface VoteAck extends VoteTotals {
-  ok: true;
-  my_vote: Vote;
-}
-
-/** Server→client `vote` event. */
-export interface VoteEvent extends VoteTotals {
-  room: string;
-}
-
-/** Several changes of one room committed together, in seq order (docs/protocol.md, `batch`). */
-export interface BatchEvent {
-  room: string;
-  data: Message[];
-  vote: VoteEvent[];
-  /** Inclusive seq ranges the batch accounts for, when paced votes replaced earlier changes. */
-  covers?: [number, number][];
-}
-
-export interface HistoryAck {
-  ok: true;
-  messages: Message[];
-  has_more: boolean;
-}
+export type HistoryAck = PageOut;

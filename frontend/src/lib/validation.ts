@@ -1,8 +1,19 @@
-// Client-side checks that mirror the server's sign-up rules (docs/protocol.md). The server
-// stays the judge (it also refuses common passwords); these only give early feedback.
+// Client-side checks that mirror the server's sign-up rules (docs/protocol.md), with the
+// server's own limits (generated from chatroom/schemas.py). The server stays the judge (it also
+// refuses common passwords); these only give early feedback.
+import {
+  BODY_MAX_CHARS,
+  PASSWORD_MAX_CHARS,
+  PASSWORD_MIN_CHARS,
+  USERNAME_MAX_CHARS,
+  USERNAME_MIN_CHARS,
+  USERNAME_PATTERN as USERNAME_SOURCE,
+} from "../api/generated";
 
-export const PASSWORD_MIN = 10;
-export const PASSWORD_MAX = 256;
+export const PASSWORD_MIN = PASSWORD_MIN_CHARS;
+export const PASSWORD_MAX = PASSWORD_MAX_CHARS;
+/** Longest message body, in characters after trimming. */
+export const BODY_MAX = BODY_MAX_CHARS;
 
 export interface SignupFields {
   email: string;
@@ -16,7 +27,7 @@ export type SignupErrors = Partial<Record<SignupField, string>>;
 
 // One "@", no spaces, and a dot in the domain part: the same shape the server accepts.
 const EMAIL_PATTERN = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/;
-const USERNAME_PATTERN = /^[A-Za-z0-9_-]{3,32}$/;
+const USERNAME_PATTERN = new RegExp(USERNAME_SOURCE);
 
 /** Length in code points, as the server counts characters. */
 function charCount(value: string): number {
@@ -32,7 +43,7 @@ export function validateEmail(email: string): string | undefined {
 
 export function validateUsername(username: string): string | undefined {
   if (username === "") return "Choose a username.";
-  if (!USERNAME_PATTERN.test(username)) return "Use 3 to 32 letters, digits, _ or -.";
+  if (!USERNAME_PATTERN.test(username)) return `Use ${USERNAME_MIN_CHARS} to ${USERNAME_MAX_CHARS} letters, digits, _ or -.`;
   return undefined;
 }
 

@@ -1,0 +1,142 @@
+// Written by scripts/generate from chatroom/schemas.py: do not edit by hand.
+// The protocol's limits and the wire shapes (docs/protocol.md), as the server defines them.
+
+/** Longest message body, in characters after trimming. */
+export const BODY_MAX_CHARS = 4000;
+/** Shortest username. */
+export const USERNAME_MIN_CHARS = 3;
+/** Longest username. */
+export const USERNAME_MAX_CHARS = 32;
+/** What a username may contain (a regular expression). */
+export const USERNAME_PATTERN = "^[A-Za-z0-9_-]{3,32}$";
+/** Shortest password, in characters (code points). */
+export const PASSWORD_MIN_CHARS = 10;
+/** Longest password, in characters (code points). */
+export const PASSWORD_MAX_CHARS = 256;
+/** Messages in a history page when no limit is asked for. */
+export const PAGE_SIZE = 50;
+/** The most messages one history page holds. */
+export const MAX_PAGE_SIZE = 100;
+
+export interface WireShapes {
+  ErrorBody: ErrorBody;
+  FailedAck: FailedAck;
+  MeOut: MeOut;
+  UserOut: UserOut;
+  AuthorOut: AuthorOut;
+  MessageOut: MessageOut;
+  RoomOut: RoomOut;
+  JoinAck: JoinAck;
+  SendAck: SendAck;
+  VoteTotals: VoteTotals;
+  VoteAck: VoteAck;
+  VoteEvent: VoteEvent;
+  BatchEvent: BatchEvent;
+  PageOut: PageOut;
+}
+export interface ErrorBody {
+  code: string;
+  message: string;
+  field?: string;
+}
+export interface FailedAck {
+  ok: false;
+  error: ErrorBody;
+}
+export interface MeOut {
+  id: number;
+  username: string;
+  email: string;
+}
+export interface UserOut {
+  id: number;
+  username: string;
+  email: string;
+  created_at: string;
+}
+export interface AuthorOut {
+  id: number;
+  username: string;
+}
+/**
+ * The message shape M.
+ */
+export interface MessageOut {
+  id: number;
+  room: string;
+  body: string;
+  author: AuthorOut;
+  created_at: string;
+  upvotes: number;
+  downvotes: number;
+  score: number;
+  /**
+   * The reader's own vote; always 0 in live broadcasts.
+   */
+  my_vote: 1 | 0 | -1;
+  client_id: string | null;
+  seq: number;
+}
+export interface RoomOut {
+  slug: string;
+  name: string;
+}
+export interface JoinAck {
+  ok: true;
+  room: RoomOut;
+  messages: MessageOut[];
+  has_more: boolean;
+  seq: number;
+  reset?: boolean;
+}
+export interface SendAck {
+  ok: true;
+  message: MessageOut;
+}
+export interface VoteTotals {
+  message_id: number;
+  upvotes: number;
+  downvotes: number;
+  score: number;
+  seq: number;
+}
+export interface VoteAck {
+  message_id: number;
+  upvotes: number;
+  downvotes: number;
+  score: number;
+  seq: number;
+  ok: true;
+  my_vote: 1 | 0 | -1;
+}
+/**
+ * Server-to-client `vote` event.
+ */
+export interface VoteEvent {
+  message_id: number;
+  upvotes: number;
+  downvotes: number;
+  score: number;
+  seq: number;
+  room: string;
+}
+/**
+ * Several changes of one room committed together, in seq order (docs/protocol.md, `batch`).
+ */
+export interface BatchEvent {
+  room: string;
+  data: MessageOut[];
+  vote: VoteEvent[];
+  /**
+   * Inclusive seq ranges the batch accounts for, when paced votes replaced earlier changes.
+   */
+  covers?: [number, number][];
+}
+/**
+ * A page of history (HTTP, and the `get_previous_messages` ack).
+ */
+export interface PageOut {
+  ok: true;
+  messages: MessageOut[];
+  has_more: boolean;
+}
