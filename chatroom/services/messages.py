@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session
 from chatroom.errors import ChatError
 from chatroom.models import Message, Room, Vote
 from chatroom.schemas import MAX_ID
-from chatroom.services import timeline
+from chatroom.services import batch_apply
 from chatroom.services.accounts import SessionUser
+from chatroom.services.batch_apply import Sent
 from chatroom.services.rooms import get_room
-from chatroom.services.timeline import Sent
 from chatroom.services.writer import GroupWriter, run_op
 from chatroom.wire import message_view, room_view
 
@@ -62,7 +62,7 @@ def send_message(
         raise ChatError("invalid", "body: must not be empty", "body")
     if len(body) > MAX_BODY:
         raise ChatError("too_long", f"body: at most {MAX_BODY} characters", "body")
-    outcome = run_op(session, timeline.SendOp(author, room_slug, body, client_id), writer)
+    outcome = run_op(session, batch_apply.SendOp(author, room_slug, body, client_id), writer)
     assert isinstance(outcome, Sent)
     return outcome
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from chatroom.services import timeline
+from chatroom.services import batch_apply
 from chatroom.services.accounts import SessionUser
-from chatroom.services.timeline import VoteResult
+from chatroom.services.batch_apply import VoteResult
 from chatroom.services.writer import GroupWriter, run_op
 
 __all__ = ["VoteResult", "cast_vote"]
@@ -22,6 +22,6 @@ def cast_vote(
     """
     if value not in (1, -1):
         raise ValueError("a vote is 1 or -1")
-    outcome = run_op(session, timeline.VoteOp(voter, message_id, value), writer)
+    outcome = run_op(session, batch_apply.VoteOp(voter, message_id, value), writer)
     assert isinstance(outcome, VoteResult)
     return outcome

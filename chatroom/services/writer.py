@@ -16,10 +16,10 @@ from concurrent.futures import TimeoutError as FutureTimeout
 
 from sqlalchemy.orm import Session
 
-from chatroom import events
+from chatroom import broadcaster
 from chatroom.errors import ChatError
 from chatroom.extensions import db
-from chatroom.services.timeline import Op, Outcome, apply_batch
+from chatroom.services.batch_apply import Op, Outcome, apply_batch
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +69,7 @@ class GroupWriter:
             for _, future in batch:
                 future.set_exception(exc)
             return
-        events.publish(applied.broadcasts)
+        broadcaster.publish(applied.broadcasts)
         for (_, future), outcome in zip(batch, applied.outcomes, strict=True):
             future.set_result(outcome)
 
@@ -83,7 +83,7 @@ def run_op(session: Session, op: Op, writer: GroupWriter | None) -> Outcome:
         outcome = writer.submit(op)
     else:
         applied = apply_batch(session, [op])
-        events.publish(applied.broadcasts)
+        broadcaster.publish(applied.broadcasts)
         outcome = applied.outcomes[0]
     if isinstance(outcome, ChatError):
         raise outcome

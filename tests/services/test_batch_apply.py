@@ -12,8 +12,8 @@ from sqlalchemy import select
 from chatroom.errors import ChatError
 from chatroom.extensions import db
 from chatroom.models import Message, Room
-from chatroom.services import timeline
-from chatroom.services.timeline import SendOp, Sent, VoteOp, VoteResult
+from chatroom.services import batch_apply
+from chatroom.services.batch_apply import SendOp, Sent, VoteOp, VoteResult
 from chatroom.services.writer import GroupWriter
 from tests.services.test_messages import make_user, send
 
@@ -24,9 +24,9 @@ def app(make_app: Callable[..., Flask], any_db_url: str) -> Flask:
     return make_app(any_db_url)
 
 
-def apply(ops: list[timeline.Op]) -> timeline.Applied:
+def apply(ops: list[batch_apply.Op]) -> batch_apply.Applied:
     with db.session() as s:
-        return timeline.apply_batch(s, ops)
+        return batch_apply.apply_batch(s, ops)
 
 
 def test_a_batch_of_sends_takes_consecutive_seqs_and_broadcasts_in_order(app: Flask) -> None:
@@ -94,7 +94,7 @@ def test_votes_on_one_message_in_a_batch_are_one_change_with_exact_per_voter_ack
 def test_group_writer_commits_concurrent_sends_together_and_answers_each(app: Flask) -> None:
     people = [make_user(f"writer{i}") for i in range(8)]
     writer = GroupWriter()
-    results: list[timeline.Outcome] = []
+    results: list[batch_apply.Outcome] = []
     barrier = threading.Barrier(len(people))
 
     def send_via_writer(person: object) -> None:
@@ -121,7 +121,7 @@ def test_a_uniqueness_race_retries_each_op_alone_without_spending_the_limit_twic
     make_app(sqlite_url, rate_limits=True)  # type: ignore[operator]
     alice, bob = make_user("alice"), make_user("bob")
     raced = send(alice, "stored by the other connection", "raced").message
-    real_lookup = timeline._stored_by_client_ids
+    real_lookup = batch_apply._stored_by_client_ids
     calls = {"n": 0}
 
     def lookup_that_misses_once(session: object, keys: set[tuple[int, str]]) -> dict[tuple[int, str], Sent]:
@@ -129,7 +129,7 @@ def test_a_uniqueness_race_retries_each_op_alone_without_spending_the_limit_twic
         return {} if calls["n"] == 1 else real_lookup(session, keys)  # type: ignore[arg-type]
 
     assert isinstance(monkeypatch, pytest.MonkeyPatch)
-    monkeypatch.setattr(timeline, "_stored_by_client_ids", lookup_that_misses_once)
+    monkeypatch.setattr(batch_apply, "_stored_by_client_ids", lookup_that_misses_once)
     applied = apply([SendOp(alice, "general", "retry", "raced"), SendOp(bob, "general", "bystander", "b-1")])
     retried, bystander = applied.outcomes
     assert isinstance(retried, Sent) and not retried.created and retried.message["id"] == raced["id"]

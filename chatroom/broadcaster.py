@@ -1,4 +1,4 @@
-"""What goes to clients. Called by services only after their transaction committed."""
+"""The broadcaster: what goes to clients. Called by services only after their transaction committed."""
 
 from __future__ import annotations
 
@@ -10,18 +10,14 @@ from typing import Any
 from flask import current_app
 
 from chatroom import metrics
+from chatroom.channels import room_channel, session_channel
 from chatroom.extensions import socketio
 from chatroom.realtime import sessions
-from chatroom.realtime.sessions import session_channel
 
 log = logging.getLogger(__name__)
 
 
-__all__ = ["Publisher", "flush", "publish", "room_channel", "session_channel", "session_ended"]
-
-
-def room_channel(slug: str) -> str:
-    return f"room:{slug}"
+__all__ = ["Publisher", "flush", "publish", "session_ended"]
 
 
 # A message's vote totals go out at most once per interval; further changes of it within
