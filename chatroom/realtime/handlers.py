@@ -26,7 +26,7 @@ from chatroom.errors import ChatError
 from chatroom.extensions import db
 from chatroom.schemas import HistoryIn, JoinIn, Payload, SendIn, VoteIn
 from chatroom.services import accounts, messages, votes
-from chatroom.services.writer import writer
+from chatroom.services.writer import GroupWriter
 
 P = TypeVar("P", bound=Payload)
 Ack = dict[str, Any]
@@ -63,7 +63,7 @@ def _caller(server: python_socketio.Server, sid: str, config: Config) -> account
     return user
 
 
-def register(socketio: SocketIO, config: Config) -> None:
+def register(socketio: SocketIO, config: Config, writer: GroupWriter) -> None:
     server: python_socketio.Server = socketio.server
 
     def event(name: str, schema: type[P]) -> Callable[[Callable[[str, accounts.SessionUser, P], Ack]], None]:
@@ -120,19 +120,16 @@ def register(socketio: SocketIO, config: Config) -> None:
 
     @event("data", SendIn)
     def on_data(_sid: str, user: accounts.SessionUser, data: SendIn) -> Ack:
-        with db.session() as s:
-            sent = messages.send_message(s, user, data.room, data.body, data.client_id, writer)
+        sent = messages.send_message(writer, user, data.room, data.body, data.client_id)
         return {"ok": True, "message": sent.message}
 
     @event("upvote", VoteIn)
     def on_upvote(_sid: str, user: accounts.SessionUser, data: VoteIn) -> Ack:
-        with db.session() as s:
-            return votes.cast_vote(s, user, data.message_id, 1, writer).ack()
+        return votes.cast_vote(writer, user, data.message_id, 1).ack()
 
     @event("downvote", VoteIn)
     def on_downvote(_sid: str, user: accounts.SessionUser, data: VoteIn) -> Ack:
-        with db.session() as s:
-            return votes.cast_vote(s, user, data.message_id, -1, writer).ack()
+        return votes.cast_vote(writer, user, data.message_id, -1).ack()
 
     @event("get_previous_messages", HistoryIn)
     def on_history(_sid: str, user: accounts.SessionUser, data: HistoryIn) -> Ack:

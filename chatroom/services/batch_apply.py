@@ -5,14 +5,15 @@ A batch takes all the numbers it needs from each room in one UPDATE, which holds
 row's lock until the commit; changes are therefore numbered in commit order with no gaps,
 and concurrent batches (other processes) on the same room run one after the other.
 
-Within a batch, several votes on one message are one change: they take one number and
-lead to one broadcast carrying the absolute totals after the last of them, while every
-voter still gets an ack with the totals right after their own vote.
+This module reads the rows a batch needs, has `batch_plan` decide what changes, and runs
+that plan's SQL. It never calls the rate limiter: the caller passes each author's budget in
+and charges `Applied.charges` after the commit (services/writer.py).
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -21,95 +22,61 @@ from sqlalchemy import Table, and_, bindparam, delete, insert, select, text, tup
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from chatroom.errors import ChatError
 from chatroom.models import Message, Room, Vote, utcnow
-from chatroom.ratelimits import socket_limits
 from chatroom.schemas import MAX_ID
-from chatroom.services.accounts import SessionUser
+from chatroom.services.batch_plan import (
+    CurrentRows,
+    NewSend,
+    Op,
+    Outcome,
+    Plan,
+    SendOp,
+    Sent,
+    VoteOp,
+    VoteResult,
+    fold_votes,
+    plan_batch,
+    totals,
+)
 from chatroom.services.rooms import SLUG_RE
 from chatroom.wire import message_dict
 
+__all__ = ["Applied", "Op", "Outcome", "SendOp", "Sent", "VoteOp", "VoteResult", "apply_batch"]
 
-@dataclass(frozen=True)
-class SendOp:
-    """A message to store. The body is already trimmed and within limits."""
-
-    author: SessionUser
-    room: str
-    body: str
-    client_id: str | None
-
-
-@dataclass(frozen=True)
-class VoteOp:
-    voter: SessionUser
-    message_id: int
-    value: int  # 1 or -1
-
-
-Op = SendOp | VoteOp
-
-
-@dataclass(frozen=True)
-class Sent:
-    message: dict[str, Any]
-    created: bool
-
-
-@dataclass(frozen=True)
-class VoteResult:
-    totals: dict[str, Any]
-    my_vote: int
-
-    def ack(self) -> dict[str, Any]:
-        body = {key: value for key, value in self.totals.items() if key != "room"}
-        return {"ok": True, **body, "my_vote": self.my_vote}
-
-
-Outcome = Sent | VoteResult | ChatError
+# A batch that loses a uniqueness race (the same client_id stored by another process between
+# our read and our insert) is read and planned again; the rows it lost to are then found.
+ATTEMPTS = 3
 
 
 @dataclass
 class Applied:
-    """What a committed batch answers each op, and what to broadcast (in seq order)."""
+    """What a committed batch answers each op, what to broadcast (in seq order), and whom to
+    charge: the messages each author stored."""
 
     outcomes: list[Outcome]
     broadcasts: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    charges: Counter[int] = field(default_factory=Counter)
 
 
-def apply_batch(session: Session, ops: list[Op], count_limits: bool = True) -> Applied:
-    """Apply and commit `ops` together; the caller broadcasts `Applied.broadcasts` afterwards.
+def apply_batch(session: Session, ops: list[Op], budgets: Mapping[int, int] | None = None) -> Applied:
+    """Apply and commit `ops` together; the caller broadcasts and charges afterwards.
 
-    A uniqueness race with another process (the same client_id sent through two
-    connections) rolls the batch back; its ops are then applied one at a time, without
-    counting their sends against the rate limit a second time.
+    `budgets`: how many more messages each author may send (plan_batch). A batch rolled
+    back by a uniqueness race is planned again from fresh rows with the same budgets, so an
+    op refused the first time stays refused and a message stored by the other process is
+    answered as a retry, charged to nobody here.
     """
-    try:
-        applied = _apply(session, ops, count_limits)
-        session.commit()
-        return applied
-    except IntegrityError:
-        session.rollback()
-        if len(ops) > 1:
-            outcomes: list[Outcome] = []
-            broadcasts: list[tuple[str, dict[str, Any]]] = []
-            for op in ops:
-                single = apply_batch(session, [op], count_limits=False)
-                outcomes += single.outcomes
-                broadcasts += single.broadcasts
-            return Applied(outcomes, broadcasts)
-        op = ops[0]
-        if isinstance(op, SendOp) and op.client_id is not None:
-            stored = find_by_client_id(session, op.author, op.client_id)
-            if stored is not None:
-                return Applied([stored])
-        raise
-
-
-def find_by_client_id(session: Session, author: SessionUser, client_id: str) -> Sent | None:
-    """The message this author already stored under client_id, as its ack."""
-    found = _stored_by_client_ids(session, {(author.id, client_id)})
-    return found.get((author.id, client_id))
+    attempt = 1
+    while True:
+        try:
+            applied = _apply(session, ops, budgets or {})
+            session.commit()
+            return applied
+        except IntegrityError:
+            session.rollback()
+            if attempt == ATTEMPTS:
+                raise
+            attempt += 1
 
 
 def _stored_by_client_ids(session: Session, keys: set[tuple[int, str]]) -> dict[tuple[int, str], Sent]:
@@ -135,20 +102,15 @@ def _view(message: Message, slug: str, my_vote: int) -> dict[str, Any]:
     )  # fmt: skip
 
 
-def _apply(session: Session, ops: list[Op], count_limits: bool) -> Applied:
-    outcomes: list[Outcome | None] = [None] * len(ops)
-    sends = [(i, op) for i, op in enumerate(ops) if isinstance(op, SendOp)]
-    votes = [(i, op) for i, op in enumerate(ops) if isinstance(op, VoteOp)]
-
-    # What exists: rooms by slug, messages already stored under these client ids, vote targets.
-    slugs = {op.room for _, op in sends if SLUG_RE.match(op.room)}
+def _read_rows(session: Session, ops: list[Op]) -> CurrentRows:
+    slugs = {op.room for op in ops if isinstance(op, SendOp) and SLUG_RE.match(op.room)}
     room_ids: dict[str, int] = {}
     if slugs:
         room_ids = {
             slug: room_id for slug, room_id in session.execute(select(Room.slug, Room.id).where(Room.slug.in_(slugs)))
         }
-    stored = _stored_by_client_ids(session, {(op.author.id, op.client_id) for _, op in sends if op.client_id})
-    target_ids = {op.message_id for _, op in votes if op.message_id <= MAX_ID}
+    client_ids = {(op.author.id, op.client_id) for op in ops if isinstance(op, SendOp) and op.client_id}
+    target_ids = {op.message_id for op in ops if isinstance(op, VoteOp) and op.message_id <= MAX_ID}
     targets: dict[int, tuple[int, str]] = {}
     if target_ids:
         rows = session.execute(
@@ -157,99 +119,66 @@ def _apply(session: Session, ops: list[Op], count_limits: bool) -> Applied:
             .where(Message.id.in_(target_ids))
         )
         targets = {message_id: (room_id, slug) for message_id, room_id, slug in rows}
+    return CurrentRows(room_ids, _stored_by_client_ids(session, client_ids), targets)
 
-    # Which ops make changes, and in which rooms.
-    new_sends: list[tuple[int, SendOp]] = []
-    first_in_batch: dict[tuple[int, str], int] = {}
-    duplicates: dict[int, int] = {}
-    for i, op in sends:
-        key = (op.author.id, op.client_id) if op.client_id else None
-        if op.room not in room_ids:
-            outcomes[i] = ChatError("not_found", f"no room {op.room!r}", "room")
-        elif key is not None and key in stored:
-            outcomes[i] = stored[key]
-        elif key is not None and key in first_in_batch:
-            duplicates[i] = first_in_batch[key]
-        else:
-            # Only a message that will really be stored counts toward the sender's rate
-            # limit: retries of a stored client_id never do.
-            try:
-                if count_limits:
-                    socket_limits.hit_message(op.author.id)
-            except ChatError as limited:
-                outcomes[i] = limited
-                continue
-            if key is not None:
-                first_in_batch[key] = i
-            new_sends.append((i, op))
-    voted: dict[int, int] = {}  # message id -> room id, in order of first vote
-    for i, vote in votes:
-        if vote.message_id not in targets:
-            outcomes[i] = ChatError("not_found", f"no message {vote.message_id}", "message_id")
-        else:
-            voted.setdefault(vote.message_id, targets[vote.message_id][0])
 
-    # Take the sequence numbers: one per new message, one per voted message, room by room
-    # (in id order, so two batches never wait on each other's rooms crosswise).
-    changes = Counter(room_ids[op.room] for _, op in new_sends) + Counter(voted.values())
-    next_seq: dict[int, int] = {}
-    for room_id in sorted(changes):
+def _apply(session: Session, ops: list[Op], budgets: Mapping[int, int]) -> Applied:
+    plan = plan_batch(ops, _read_rows(session, ops), budgets)
+    # Take the sequence numbers room by room, in id order, so that two batches never wait
+    # on each other's rooms crosswise.
+    first_seqs: dict[int, int] = {}
+    for room_id, count in sorted(plan.seq_counts().items()):
         last = session.execute(
-            update(Room).where(Room.id == room_id).values(seq=Room.seq + changes[room_id]).returning(Room.seq)
+            update(Room).where(Room.id == room_id).values(seq=Room.seq + count).returning(Room.seq)
         ).scalar_one()
-        next_seq[room_id] = int(last) - changes[room_id] + 1
+        first_seqs[room_id] = int(last) - count + 1
+    send_seqs, vote_seqs = plan.number(first_seqs)
 
-    def take(room_id: int) -> int:
-        seq = next_seq[room_id]
-        next_seq[room_id] = seq + 1
-        return seq
-
+    outcomes: dict[int, Outcome] = dict(plan.settled)
     broadcasts: list[tuple[int, str, dict[str, Any]]] = []
-    if new_sends:
-        created = _insert_messages(session, new_sends, room_ids, take)
-        for i, _op in new_sends:
-            message = created[i]
-            outcomes[i] = Sent(message, created=True)
+    if plan.new_sends:
+        created = _insert_messages(session, plan.new_sends, send_seqs)
+        for send, message in zip(plan.new_sends, created, strict=True):
+            outcomes[send.index] = Sent(message, created=True)
             broadcasts.append((message["seq"], "data", message))
-        for i, first in duplicates.items():
-            outcomes[i] = Sent(created[first], created=False)
-    if voted:
-        vote_seqs = {message_id: take(room_id) for message_id, room_id in voted.items()}
-        for i, result in _apply_votes(session, votes, targets, vote_seqs, broadcasts).items():
-            outcomes[i] = result
+        for i, first in plan.repeats.items():
+            stored = outcomes[first]
+            assert isinstance(stored, Sent)
+            outcomes[i] = Sent(stored.message, created=False)
+    if vote_seqs:
+        outcomes.update(_apply_votes(session, plan, vote_seqs, broadcasts))
 
     broadcasts.sort(key=lambda item: item[0])
-    assert all(outcome is not None for outcome in outcomes)
-    return Applied([o for o in outcomes if o is not None], [(event, payload) for _, event, payload in broadcasts])
+    return Applied(
+        [outcomes[i] for i in range(len(ops))],
+        [(event, payload) for _, event, payload in broadcasts],
+        plan.stored_by_author,
+    )
 
 
-def _insert_messages(
-    session: Session, new_sends: list[tuple[int, SendOp]], room_ids: dict[str, int], take: Any
-) -> dict[int, dict[str, Any]]:
+def _insert_messages(session: Session, new_sends: list[NewSend], seqs: list[int]) -> list[dict[str, Any]]:
     now: datetime = utcnow()
     rows = [
         {
-            "room_id": room_ids[op.room],
-            "author_id": op.author.id,
-            "body": op.body,
-            "client_id": op.client_id,
+            "room_id": send.room_id,
+            "author_id": send.op.author.id,
+            "body": send.op.body,
+            "client_id": send.op.client_id,
             "created_at": now,
             "upvotes": 0,
             "downvotes": 0,
-            "seq": take(room_ids[op.room]),
+            "seq": seq,
         }
-        for _, op in new_sends
+        for send, seq in zip(new_sends, seqs, strict=True)
     ]
     if session.get_bind().dialect.name == "postgresql":
         ids = _insert_postgresql(session, rows)
     else:
         ids = list(session.scalars(insert(Message).returning(Message.id, sort_by_parameter_order=True), rows).all())
-    return {
-        i: message_dict(
-            message_id, op.room, op.body, op.author.id, op.author.username, now, 0, 0, op.client_id, row["seq"], 0
-        )
-        for (i, op), message_id, row in zip(new_sends, ids, rows, strict=True)
-    }
+    return [
+        message_dict(message_id, op.room, op.body, op.author.id, op.author.username, now, 0, 0, op.client_id, seq, 0)
+        for op, message_id, seq in zip((send.op for send in new_sends), ids, seqs, strict=True)
+    ]
 
 
 # One statement text whatever the batch size, so psycopg parses it once (a multi-row VALUES
@@ -290,14 +219,9 @@ _SWITCH_VOTE = (
 
 
 def _apply_votes(
-    session: Session,
-    votes: list[tuple[int, VoteOp]],
-    targets: dict[int, tuple[int, str]],
-    vote_seqs: dict[int, int],
-    broadcasts: list[tuple[int, str, dict[str, Any]]],
+    session: Session, plan: Plan, vote_seqs: dict[int, int], broadcasts: list[tuple[int, str, dict[str, Any]]]
 ) -> dict[int, VoteResult]:
-    valid = [(i, op) for i, op in votes if op.message_id in vote_seqs]
-    pairs = {(op.voter.id, op.message_id) for _, op in valid}
+    pairs = {(op.voter.id, op.message_id) for _, op in plan.votes}
     # Read after the room locks were taken: no other writer can change these rows now.
     before = {
         (user_id, message_id): value
@@ -307,35 +231,18 @@ def _apply_votes(
             )
         )
     }
-    current: dict[tuple[int, int], int | None] = dict(before)
-    running: dict[int, list[int]] = {m: [0, 0] for m in vote_seqs}  # up/down change so far
-    after_op: dict[int, tuple[int, int, int, int]] = {}  # op -> (message, up so far, down so far, my vote)
-    for i, op in valid:
-        key = (op.voter.id, op.message_id)
-        previous = current.get(key)
-        new = None if previous == op.value else op.value
-        current[key] = new
-        delta = running[op.message_id]
-        delta[0] += (new == 1) - (previous == 1)
-        delta[1] += (new == -1) - (previous == -1)
-        after_op[i] = (op.message_id, delta[0], delta[1], new or 0)
-
-    inserts = [
-        {"user_id": u, "message_id": m, "value": v} for (u, m), v in current.items() if v and (u, m) not in before
-    ]
-    changed = [{"u": u, "m": m, "v": v} for (u, m), v in current.items() if v and before.get((u, m)) not in (None, v)]
-    removed = [(u, m) for (u, m), v in current.items() if v is None and (u, m) in before]
+    fold = fold_votes(plan.votes, before)
     # Statements whose text does not depend on the batch: compiled once and cached.
-    if inserts:
-        session.execute(insert(Vote), inserts)
-    if changed:
-        session.execute(_SWITCH_VOTE, changed)
-    if removed:
-        session.execute(delete(Vote).where(tuple_(Vote.user_id, Vote.message_id).in_(removed)))
+    if fold.inserts:
+        session.execute(insert(Vote), [{"user_id": u, "message_id": m, "value": v} for u, m, v in fold.inserts])
+    if fold.switches:
+        session.execute(_SWITCH_VOTE, [{"u": u, "m": m, "v": v} for u, m, v in fold.switches])
+    if fold.removals:
+        session.execute(delete(Vote).where(tuple_(Vote.user_id, Vote.message_id).in_(fold.removals)))
 
     final: dict[int, tuple[int, int]] = {}
     for message_id, seq in vote_seqs.items():
-        up, down = running[message_id]
+        up, down = fold.deltas[message_id]
         row = session.execute(
             update(Message)
             .where(Message.id == message_id)
@@ -343,18 +250,6 @@ def _apply_votes(
             .returning(Message.upvotes, Message.downvotes)
         ).one()
         final[message_id] = (int(row[0]), int(row[1]))
-        broadcasts.append((seq, "vote", _totals(message_id, targets[message_id][1], *final[message_id], seq)))
-
-    results: dict[int, VoteResult] = {}
-    for i, (message_id, up_so_far, down_so_far, mine) in after_op.items():
-        # Totals as they stood right after this op: the final ones minus what later ops added.
-        total_up, total_down = running[message_id]
-        up = final[message_id][0] - (total_up - up_so_far)
-        down = final[message_id][1] - (total_down - down_so_far)
-        totals = _totals(message_id, targets[message_id][1], up, down, vote_seqs[message_id])
-        results[i] = VoteResult(totals, mine)
-    return results
-
-
-def _totals(message_id: int, slug: str, up: int, down: int, seq: int) -> dict[str, Any]:
-    return {"message_id": message_id, "room": slug, "upvotes": up, "downvotes": down, "score": up - down, "seq": seq}
+        slug = plan.voted[message_id][1]
+        broadcasts.append((seq, "vote", totals(message_id, slug, *final[message_id], seq)))
+    return fold.results(final, plan.voted, vote_seqs)

@@ -15,7 +15,7 @@ from chatroom.services import batch_apply
 from chatroom.services.accounts import SessionUser
 from chatroom.services.batch_apply import Sent
 from chatroom.services.rooms import get_room
-from chatroom.services.writer import GroupWriter, run_op
+from chatroom.services.writer import GroupWriter
 from chatroom.wire import message_view, room_view
 
 __all__ = ["MAX_CATCH_UP", "Joined", "Page", "Sent", "join_room", "load_history", "page_query", "send_message"]
@@ -42,27 +42,19 @@ class Joined:
     reset: bool
 
 
-def send_message(
-    session: Session,
-    author: SessionUser,
-    room_slug: str,
-    body: str,
-    client_id: str | None,
-    writer: GroupWriter | None = None,
-) -> Sent:
-    """Store a message and broadcast it to the room after the commit.
+def send_message(writer: GroupWriter, author: SessionUser, room_slug: str, body: str, client_id: str | None) -> Sent:
+    """Store a message through `writer` and broadcast it to the room after the commit.
 
     A client_id the author used before returns the stored message and emits nothing, so a
     retry after a lost ack never duplicates; such retries do not count toward the rate limit.
-    With a `writer`, the message is committed together with whatever else is waiting
-    (group commit); without, in `session` on its own.
+    The writer commits the message together with whatever else is waiting (group commit).
     """
     body = body.strip()
     if not body:
         raise ChatError("invalid", "body: must not be empty", "body")
     if len(body) > MAX_BODY:
         raise ChatError("too_long", f"body: at most {MAX_BODY} characters", "body")
-    outcome = run_op(session, batch_apply.SendOp(author, room_slug, body, client_id), writer)
+    outcome = writer.run(batch_apply.SendOp(author, room_slug, body, client_id))
     assert isinstance(outcome, Sent)
     return outcome
 

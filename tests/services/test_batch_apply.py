@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import Future
 
 import pytest
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from chatroom.errors import ChatError
 from chatroom.extensions import db
@@ -112,30 +115,86 @@ def test_group_writer_commits_concurrent_sends_together_and_answers_each(app: Fl
         assert s.scalar(select(Room.seq).where(Room.slug == "general")) == len(people)
 
 
-def test_a_uniqueness_race_retries_each_op_alone_without_spending_the_limit_twice(
-    make_app: object, sqlite_url: str, monkeypatch: object
-) -> None:
-    """Another connection stored the same client_id between our lookup and our insert."""
-    import pytest
+class RecordingLimit:
+    """A message limit that records when it is asked and charged, and whether a transaction was open."""
 
-    make_app(sqlite_url, rate_limits=True)  # type: ignore[operator]
-    alice, bob = make_user("alice"), make_user("bob")
+    def __init__(self, left: dict[int, int]) -> None:
+        self.left = left
+        self.charged: Counter[int] = Counter()
+        self.connections_in_use: list[int] = []
+
+    def messages_left(self, user_id: int) -> int | None:
+        self.connections_in_use.append(db.engine.pool.checkedout())  # type: ignore[attr-defined]
+        return self.left.get(user_id)
+
+    def charge_messages(self, user_id: int, count: int) -> None:
+        self.connections_in_use.append(db.engine.pool.checkedout())  # type: ignore[attr-defined]
+        self.charged[user_id] += count
+
+
+def test_a_uniqueness_race_is_planned_again_without_charging_twice_or_skipping_a_refusal(
+    make_app: Callable[..., Flask], pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another connection stored the same client_id between our read and our insert."""
+    make_app(pg_url)
+    alice, bob, carol = make_user("alice"), make_user("bob"), make_user("carol")
     raced = send(alice, "stored by the other connection", "raced").message
     real_lookup = batch_apply._stored_by_client_ids
     calls = {"n": 0}
 
-    def lookup_that_misses_once(session: object, keys: set[tuple[int, str]]) -> dict[tuple[int, str], Sent]:
+    def lookup_that_misses_once(session: Session, keys: set[tuple[int, str]]) -> dict[tuple[int, str], Sent]:
         calls["n"] += 1
-        return {} if calls["n"] == 1 else real_lookup(session, keys)  # type: ignore[arg-type]
+        return {} if calls["n"] == 1 else real_lookup(session, keys)
 
-    assert isinstance(monkeypatch, pytest.MonkeyPatch)
     monkeypatch.setattr(batch_apply, "_stored_by_client_ids", lookup_that_misses_once)
-    applied = apply([SendOp(alice, "general", "retry", "raced"), SendOp(bob, "general", "bystander", "b-1")])
-    retried, bystander = applied.outcomes
+    limit = RecordingLimit({alice.id: 20, bob.id: 0, carol.id: 20})
+    writer = GroupWriter(limit, synchronous=True)
+    retried = writer.submit(SendOp(alice, "general", "retry", "raced"))
+    assert calls["n"] == 2  # the first plan lost the race and was made again
     assert isinstance(retried, Sent) and not retried.created and retried.message["id"] == raced["id"]
+    assert limit.charged == Counter()  # the other connection stored it: not charged here
+    calls["n"] = 0
+    refused, bystander = apply_with(
+        writer, [SendOp(bob, "general", "over the limit", "b-1"), SendOp(carol, "general", "bystander", "c-1")]
+    )
+    assert calls["n"] == 1
+    assert isinstance(refused, ChatError) and refused.code == "rate_limited"
     assert isinstance(bystander, Sent) and bystander.created
-    assert [payload["body"] for _, payload in applied.broadcasts] == ["bystander"]
-    # Bob's one message counted once: 19 more fit in his 20-per-10-s budget, the 20th does not.
-    outcomes = apply([SendOp(bob, "general", f"more {i}", None) for i in range(20)]).outcomes
-    assert sum(isinstance(o, Sent) for o in outcomes) == 19
-    assert isinstance(outcomes[-1], ChatError) and outcomes[-1].code == "rate_limited"
+    assert limit.charged == Counter({carol.id: 1})
+    # The limit store is asked before the transaction and charged after the commit.
+    assert set(limit.connections_in_use) == {0}
+
+
+def test_a_batch_that_loses_the_race_keeps_its_refusals(
+    make_app: Callable[..., Flask], pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Planned again after a rollback, an op refused by the limit stays refused."""
+    make_app(pg_url)
+    alice, bob = make_user("alice"), make_user("bob")
+    send(alice, "stored by the other connection", "raced")
+    real_lookup = batch_apply._stored_by_client_ids
+    calls = {"n": 0}
+
+    def lookup_that_misses_once(session: Session, keys: set[tuple[int, str]]) -> dict[tuple[int, str], Sent]:
+        calls["n"] += 1
+        return {} if calls["n"] == 1 else real_lookup(session, keys)
+
+    monkeypatch.setattr(batch_apply, "_stored_by_client_ids", lookup_that_misses_once)
+    with db.session() as s:
+        applied = batch_apply.apply_batch(
+            s, [SendOp(alice, "general", "retry", "raced"), SendOp(bob, "general", "refused", "b-1")], {bob.id: 0}
+        )
+    retried, refused = applied.outcomes
+    assert calls["n"] == 2
+    assert isinstance(retried, Sent) and not retried.created
+    assert isinstance(refused, ChatError) and refused.code == "rate_limited"
+    assert applied.charges == Counter() and applied.broadcasts == []
+    with db.session() as s:
+        assert s.scalar(select(func.count()).select_from(Message)) == 1
+
+
+def apply_with(writer: GroupWriter, ops: list[batch_apply.Op]) -> list[batch_apply.Outcome]:
+    """Submit ops at once so that the writer commits them as one batch."""
+    futures: list[Future[batch_apply.Outcome]] = [Future() for _ in ops]
+    writer._apply(list(zip(ops, futures, strict=True)))
+    return [future.result() for future in futures]
