@@ -132,6 +132,20 @@ class RecordingLimit:
         self.charged[user_id] += count
 
 
+def lookup_misses_once(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """The first read of stored client ids finds nothing, as if another process stored one
+    right after it; returns the count of reads."""
+    real_lookup = batch_apply._stored_by_client_ids
+    calls = {"n": 0}
+
+    def lookup(session: Session, keys: set[tuple[int, str]]) -> dict[tuple[int, str], Sent]:
+        calls["n"] += 1
+        return {} if calls["n"] == 1 else real_lookup(session, keys)
+
+    monkeypatch.setattr(batch_apply, "_stored_by_client_ids", lookup)
+    return calls
+
+
 def test_a_uniqueness_race_is_planned_again_without_charging_twice_or_skipping_a_refusal(
     make_app: Callable[..., Flask], pg_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -139,14 +153,7 @@ def test_a_uniqueness_race_is_planned_again_without_charging_twice_or_skipping_a
     make_app(pg_url)
     alice, bob, carol = make_user("alice"), make_user("bob"), make_user("carol")
     raced = send(alice, "stored by the other connection", "raced").message
-    real_lookup = batch_apply._stored_by_client_ids
-    calls = {"n": 0}
-
-    def lookup_that_misses_once(session: Session, keys: set[tuple[int, str]]) -> dict[tuple[int, str], Sent]:
-        calls["n"] += 1
-        return {} if calls["n"] == 1 else real_lookup(session, keys)
-
-    monkeypatch.setattr(batch_apply, "_stored_by_client_ids", lookup_that_misses_once)
+    calls = lookup_misses_once(monkeypatch)
     limit = RecordingLimit({alice.id: 20, bob.id: 0, carol.id: 20})
     writer = GroupWriter(limit, synchronous=True)
     retried = writer.submit(SendOp(alice, "general", "retry", "raced"))
@@ -172,14 +179,7 @@ def test_a_batch_that_loses_the_race_keeps_its_refusals(
     make_app(pg_url)
     alice, bob = make_user("alice"), make_user("bob")
     send(alice, "stored by the other connection", "raced")
-    real_lookup = batch_apply._stored_by_client_ids
-    calls = {"n": 0}
-
-    def lookup_that_misses_once(session: Session, keys: set[tuple[int, str]]) -> dict[tuple[int, str], Sent]:
-        calls["n"] += 1
-        return {} if calls["n"] == 1 else real_lookup(session, keys)
-
-    monkeypatch.setattr(batch_apply, "_stored_by_client_ids", lookup_that_misses_once)
+    calls = lookup_misses_once(monkeypatch)
     with db.session() as s:
         applied = batch_apply.apply_batch(
             s, [SendOp(alice, "general", "retry", "raced"), SendOp(bob, "general", "refused", "b-1")], {bob.id: 0}
