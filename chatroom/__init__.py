@@ -75,9 +75,7 @@ def create_app(config: Config | None = None) -> Flask:
     for blueprint in (auth.bp, rooms.bp, health.bp, openapi.bp, web.bp):
         app.register_blueprint(blueprint)
     login_manager.user_loader(auth.load_session_user)
-    writer = GroupWriter(socket_limits)
-    app.extensions["chatroom.writer"] = writer
-    handlers.register(socketio, config, writer)
+    handlers.register(socketio, config, GroupWriter(socket_limits))
     fanout.track_websockets(socketio.server)
     return app
 
