@@ -43,7 +43,9 @@ class GroupWriter:
     """Commits queued sends and votes in batches from one thread of its own, or, when
     `synchronous`, each op in the caller's thread. `limit` is the message rate limit."""
 
-    def __init__(self, limit: MessageLimit | None = None, *, synchronous: bool = False, wait_seconds: float = 30.0) -> None:
+    def __init__(
+        self, limit: MessageLimit | None = None, *, synchronous: bool = False, wait_seconds: float = 30.0
+    ) -> None:
         self.limit = limit
         self.synchronous = synchronous
         self.wait_seconds = wait_seconds
