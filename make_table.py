@@ -18,6 +18,7 @@ from chatroom.extensions import db
 from chatroom.migrate import upgrade
 from chatroom.models import User
 from chatroom.services import accounts, messages, votes
+from chatroom.services.writer import GroupWriter
 
 SAMPLE_PASSWORD = "chatroom sample password"  # noqa: S105 - documented demo accounts
 SAMPLE_USERS = [("alice", "alice@example.com"), ("bob", "bob@example.com"), ("carol", "carol@example.com")]
@@ -37,12 +38,13 @@ def insert_sample_data() -> None:
             name: accounts.start_session(s, accounts.sign_up(s, email, name, SAMPLE_PASSWORD))
             for name, email in SAMPLE_USERS
         }
+        writer = GroupWriter(synchronous=True)
         ids = [
-            messages.send_message(s, people[author], "general", body, f"sample-{i}").message["id"]
+            messages.send_message(writer, people[author], "general", body, f"sample-{i}").message["id"]
             for i, (author, body) in enumerate(SAMPLE_MESSAGES)
         ]
         for voter, index, value in SAMPLE_VOTES:
-            votes.cast_vote(s, people[voter], ids[index], value)
+            votes.cast_vote(writer, people[voter], ids[index], value)
         for person in people.values():
             accounts.end_session(s, person.token)
 

@@ -14,6 +14,7 @@ from chatroom.extensions import db, limiter, login_manager, socketio
 from chatroom.ratelimits import socket_limits
 from chatroom.realtime import fanout
 from chatroom.security import OriginPolicy, install_security
+from chatroom.services.writer import GroupWriter
 
 __all__ = ["Config", "ConfigError", "create_app", "socketio"]
 
@@ -74,7 +75,7 @@ def create_app(config: Config | None = None) -> Flask:
     for blueprint in (auth.bp, rooms.bp, health.bp, openapi.bp, web.bp):
         app.register_blueprint(blueprint)
     login_manager.user_loader(auth.load_session_user)
-    handlers.register(socketio, config)
+    handlers.register(socketio, config, GroupWriter(socket_limits))
     fanout.track_websockets(socketio.server)
     return app
 

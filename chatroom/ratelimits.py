@@ -9,7 +9,6 @@ from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
 from chatroom.config import Config
-from chatroom.errors import ChatError
 
 MESSAGES_PER_USER = "20/10 seconds"
 LOGIN_FAILURES_PER_IP = "20/5 minutes"
@@ -33,17 +32,25 @@ class SocketRateLimits:
             else None
         )
 
-    def hit_message(self, user_id: int) -> None:
-        """Count one message against the user's budget; raise rate_limited when it is spent."""
+    def messages_left(self, user_id: int) -> int | None:
+        """How many more messages the user may send now; None when there is no limit to keep."""
+        if self._limiter is None:
+            return None
+        try:
+            return int(self._limiter.get_window_stats(self._message_limit, "messages", str(user_id)).remaining)
+        except Exception:
+            log.warning("rate limit store unavailable; messages allowed", exc_info=True)
+            return None
+
+    def charge_messages(self, user_id: int, count: int) -> None:
+        """Count `count` stored messages against the user's budget (after their commit)."""
         if self._limiter is None:
             return
         try:
-            allowed = self._limiter.hit(self._message_limit, "messages", str(user_id))
+            # A window another process filled meanwhile refuses the hit: it is full either way.
+            self._limiter.hit(self._message_limit, "messages", str(user_id), cost=count)
         except Exception:
-            log.warning("rate limit store unavailable; message allowed", exc_info=True)
-            return
-        if not allowed:
-            raise ChatError("rate_limited", "too many messages; wait a few seconds")
+            log.warning("rate limit store unavailable; messages not counted", exc_info=True)
 
 
 socket_limits = SocketRateLimits()

@@ -26,7 +26,7 @@ import gevent
 from flask_socketio import SocketIO
 from gevent.event import Event
 
-from chatroom import events
+from chatroom import broadcaster
 
 log = logging.getLogger("chatroom.server")
 
@@ -113,7 +113,7 @@ class GracefulShutdown:
                 log.warning(
                     "shutdown: %d still in flight after %.0f s; stopping anyway", self.in_flight.count, self.grace
                 )
-            events.flush()  # vote totals held back for pacing go out before the sockets close
+            broadcaster.flush()  # vote totals held back for pacing go out before the sockets close
             self._drop_connections()
             log.info("shutdown: closed %d sockets in %.2f s", sockets, time.monotonic() - started)
         finally:

@@ -7,8 +7,8 @@ from typing import Any, TypeVar
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from chatroom.error_mapping import as_chat_error
 from chatroom.errors import ChatError
-from chatroom.failures import as_chat_error
 from chatroom.schemas import Payload
 
 P = TypeVar("P", bound=Payload)

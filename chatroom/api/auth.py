@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, jsonify, request, session
 from flask_login import current_user, login_user, logout_user
 
-from chatroom import events
 from chatroom.api import json_body
 from chatroom.errors import ChatError
 from chatroom.extensions import db, limiter
@@ -59,8 +58,7 @@ def logout() -> tuple[str, int]:
     if current_user.is_authenticated:
         ended: accounts.SessionUser = current_user._get_current_object()
         with db.session() as s:
-            accounts.end_session(s, ended.token)
-        events.session_ended(ended.token_hash)
+            accounts.log_out(s, ended.token)
         logout_user()
     session.clear()
     return "", 204

@@ -19,14 +19,14 @@ from flask import request
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, SocketIO
 
-from chatroom import events, metrics
+from chatroom import channels, metrics
 from chatroom.config import Config
+from chatroom.error_mapping import as_chat_error
 from chatroom.errors import ChatError
 from chatroom.extensions import db
-from chatroom.failures import as_chat_error
 from chatroom.schemas import HistoryIn, JoinIn, Payload, SendIn, VoteIn
 from chatroom.services import accounts, messages, votes
-from chatroom.services.writer import writer
+from chatroom.services.writer import GroupWriter
 
 P = TypeVar("P", bound=Payload)
 Ack = dict[str, Any]
@@ -63,7 +63,7 @@ def _caller(server: python_socketio.Server, sid: str, config: Config) -> account
     return user
 
 
-def register(socketio: SocketIO, config: Config) -> None:
+def register(socketio: SocketIO, config: Config, writer: GroupWriter) -> None:
     server: python_socketio.Server = socketio.server
 
     def event(name: str, schema: type[P]) -> Callable[[Callable[[str, accounts.SessionUser, P], Ack]], None]:
@@ -100,13 +100,13 @@ def register(socketio: SocketIO, config: Config) -> None:
         request.environ[_USER_KEY] = user
         request.environ[_CHECKED_KEY] = time.monotonic()
         # Log-out reaches this socket through its session's channel.
-        server.enter_room(request.sid, events.session_channel(user.token_hash), namespace=NAMESPACE)  # type: ignore[attr-defined]
+        server.enter_room(request.sid, channels.session_channel(user.token_hash), namespace=NAMESPACE)  # type: ignore[attr-defined]
 
     @event("join", JoinIn)
     def on_join(sid: str, user: accounts.SessionUser, data: JoinIn) -> Ack:
         # Enter the channel before reading: a change committed after the reads then arrives
         # as a broadcast, so nothing falls between the snapshot and the live stream.
-        server.enter_room(sid, events.room_channel(data.room), namespace=NAMESPACE)
+        server.enter_room(sid, channels.room_channel(data.room), namespace=NAMESPACE)
         with db.session() as s:
             joined = messages.join_room(s, user.id, data.room, data.after_seq)
         return {
@@ -120,19 +120,16 @@ def register(socketio: SocketIO, config: Config) -> None:
 
     @event("data", SendIn)
     def on_data(_sid: str, user: accounts.SessionUser, data: SendIn) -> Ack:
-        with db.session() as s:
-            sent = messages.send_message(s, user, data.room, data.body, data.client_id, writer)
+        sent = messages.send_message(writer, user, data.room, data.body, data.client_id)
         return {"ok": True, "message": sent.message}
 
     @event("upvote", VoteIn)
     def on_upvote(_sid: str, user: accounts.SessionUser, data: VoteIn) -> Ack:
-        with db.session() as s:
-            return votes.cast_vote(s, user, data.message_id, 1, writer).ack()
+        return votes.cast_vote(writer, user, data.message_id, 1).ack()
 
     @event("downvote", VoteIn)
     def on_downvote(_sid: str, user: accounts.SessionUser, data: VoteIn) -> Ack:
-        with db.session() as s:
-            return votes.cast_vote(s, user, data.message_id, -1, writer).ack()
+        return votes.cast_vote(writer, user, data.message_id, -1).ack()
 
     @event("get_previous_messages", HistoryIn)
     def on_history(_sid: str, user: accounts.SessionUser, data: HistoryIn) -> Ack:

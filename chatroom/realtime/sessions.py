@@ -13,16 +13,9 @@ import logging
 import redis
 from flask_socketio import SocketIO
 
+from chatroom.channels import session_channel, session_ended_channel
+
 log = logging.getLogger(__name__)
-
-
-def session_channel(token_hash: str) -> str:
-    """The Socket.IO room holding every socket opened with one log-in session."""
-    return f"session:{token_hash}"
-
-
-def channel_name(prefix: str) -> str:
-    return f"{prefix}:session-ended"
 
 
 def disconnect_local(socketio: SocketIO, token_hash: str) -> int:
@@ -37,7 +30,7 @@ def disconnect_local(socketio: SocketIO, token_hash: str) -> int:
 def publish_session_end(redis_url: str, prefix: str, token_hash: str) -> None:
     try:
         client = redis.Redis.from_url(redis_url, socket_timeout=2, socket_connect_timeout=2)
-        client.publish(channel_name(prefix), json.dumps({"token_hash": token_hash}))
+        client.publish(session_ended_channel(prefix), json.dumps({"token_hash": token_hash}))
     except redis.RedisError:
         # The other processes' sockets still re-check their session within a minute.
         log.warning("could not publish an ended session to the other processes", exc_info=True)
@@ -50,7 +43,7 @@ def start_listener(socketio: SocketIO, redis_url: str, prefix: str) -> None:
         while True:
             try:
                 pubsub = redis.Redis.from_url(redis_url).pubsub(ignore_subscribe_messages=True)  # type: ignore[no-untyped-call]
-                pubsub.subscribe(channel_name(prefix))
+                pubsub.subscribe(session_ended_channel(prefix))
                 for message in pubsub.listen():
                     token_hash = json.loads(message["data"]).get("token_hash")
                     if isinstance(token_hash, str):

@@ -13,7 +13,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from chatroom import passwords
+from chatroom import broadcaster, passwords
 from chatroom.errors import ChatError
 from chatroom.models import AuthSession, User, utcnow
 from chatroom.schemas import USERNAME_MAX_CHARS, USERNAME_MIN_CHARS, USERNAME_PATTERN
@@ -117,6 +117,12 @@ def start_session(session: Session, user: User) -> SessionUser:
 def end_session(session: Session, token: str) -> None:
     session.execute(delete(AuthSession).where(AuthSession.token_hash == hash_token(token)))
     session.commit()
+
+
+def log_out(session: Session, token: str) -> None:
+    """End a log-in session, then close its sockets in every process (after the commit)."""
+    end_session(session, token)
+    broadcaster.session_ended(hash_token(token))
 
 
 def resume_session(session: Session, token: str, idle_timeout: int, absolute_timeout: int) -> SessionUser | None:

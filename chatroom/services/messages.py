@@ -11,11 +11,11 @@ from sqlalchemy.orm import Session
 from chatroom.errors import ChatError
 from chatroom.models import Message, Room, Vote
 from chatroom.schemas import BODY_MAX_CHARS, MAX_ID, MAX_PAGE_SIZE, PAGE_SIZE
-from chatroom.services import timeline
+from chatroom.services import batch_apply
 from chatroom.services.accounts import SessionUser
+from chatroom.services.batch_apply import Sent
 from chatroom.services.rooms import get_room
-from chatroom.services.timeline import Sent
-from chatroom.services.writer import GroupWriter, run_op
+from chatroom.services.writer import GroupWriter
 from chatroom.wire import message_view, room_view
 
 __all__ = ["MAX_CATCH_UP", "Joined", "Page", "Sent", "join_room", "load_history", "page_query", "send_message"]
@@ -39,27 +39,19 @@ class Joined:
     reset: bool
 
 
-def send_message(
-    session: Session,
-    author: SessionUser,
-    room_slug: str,
-    body: str,
-    client_id: str | None,
-    writer: GroupWriter | None = None,
-) -> Sent:
-    """Store a message and broadcast it to the room after the commit.
+def send_message(writer: GroupWriter, author: SessionUser, room_slug: str, body: str, client_id: str | None) -> Sent:
+    """Store a message through `writer` and broadcast it to the room after the commit.
 
     A client_id the author used before returns the stored message and emits nothing, so a
     retry after a lost ack never duplicates; such retries do not count toward the rate limit.
-    With a `writer`, the message is committed together with whatever else is waiting
-    (group commit); without, in `session` on its own.
+    The writer commits the message together with whatever else is waiting (group commit).
     """
     body = body.strip()
     if not body:
         raise ChatError("invalid", "body: must not be empty", "body")
     if len(body) > BODY_MAX_CHARS:
         raise ChatError("too_long", f"body: at most {BODY_MAX_CHARS} characters", "body")
-    outcome = run_op(session, timeline.SendOp(author, room_slug, body, client_id), writer)
+    outcome = writer.run(batch_apply.SendOp(author, room_slug, body, client_id))
     assert isinstance(outcome, Sent)
     return outcome
 

@@ -1,4 +1,4 @@
-"""Rooms. Their timeline counter is advanced by services.timeline."""
+"""Rooms. Their timeline counter is advanced by services.batch_apply."""
 
 from __future__ import annotations
 

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
-
-from chatroom.services import timeline
+from chatroom.services import batch_apply
 from chatroom.services.accounts import SessionUser
-from chatroom.services.timeline import VoteResult
-from chatroom.services.writer import GroupWriter, run_op
+from chatroom.services.batch_apply import VoteResult
+from chatroom.services.writer import GroupWriter
 
 __all__ = ["VoteResult", "cast_vote"]
 
 
-def cast_vote(
-    session: Session, voter: SessionUser, message_id: int, value: int, writer: GroupWriter | None = None
-) -> VoteResult:
+def cast_vote(writer: GroupWriter, voter: SessionUser, message_id: int, value: int) -> VoteResult:
     """Apply an upvote (1) or downvote (-1): the same vote again removes it, the other switches.
 
     Runs under the room's timeline lock, so concurrent votes on one message are serialised
@@ -22,6 +18,6 @@ def cast_vote(
     """
     if value not in (1, -1):
         raise ValueError("a vote is 1 or -1")
-    outcome = run_op(session, timeline.VoteOp(voter, message_id, value), writer)
+    outcome = writer.run(batch_apply.VoteOp(voter, message_id, value))
     assert isinstance(outcome, VoteResult)
     return outcome

@@ -1,9 +1,12 @@
-"""One writer per process that commits concurrent sends and votes together (group commit).
+"""The one write path for sends and votes: a writer that commits them together (group commit).
 
 Under load, handlers queue their ops faster than one transaction takes; the writer then
 applies everything waiting in one transaction and one commit, so the commit cost (the
 fsync and the room lock) is paid once per batch rather than once per message. At low load
 a batch is a single op and nothing waits. Acks still come only after the commit.
+
+A synchronous writer (tests, make_table.py) runs the same steps in the caller's thread,
+one op per batch.
 """
 
 from __future__ import annotations
@@ -11,23 +14,40 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+from collections import Counter
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
+from typing import Protocol
 
-from sqlalchemy.orm import Session
-
-from chatroom import events
+from chatroom import broadcaster
 from chatroom.errors import ChatError
 from chatroom.extensions import db
-from chatroom.services.timeline import Op, Outcome, apply_batch
+from chatroom.services.batch_apply import Op, Outcome, SendOp, apply_batch
 
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 256
 
 
+class MessageLimit(Protocol):
+    """The per-author message rate limit, as the writer uses it."""
+
+    def messages_left(self, user_id: int) -> int | None:
+        """How many more messages the user may send now; None when unlimited."""
+
+    def charge_messages(self, user_id: int, count: int) -> None:
+        """Count `count` stored messages against the user's budget."""
+
+
 class GroupWriter:
-    def __init__(self, wait_seconds: float = 30.0) -> None:
+    """Commits queued sends and votes in batches from one thread of its own, or, when
+    `synchronous`, each op in the caller's thread. `limit` is the message rate limit."""
+
+    def __init__(
+        self, limit: MessageLimit | None = None, *, synchronous: bool = False, wait_seconds: float = 30.0
+    ) -> None:
+        self.limit = limit
+        self.synchronous = synchronous
         self.wait_seconds = wait_seconds
         self._queue: queue.SimpleQueue[tuple[Op, Future[Outcome]]] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
@@ -35,14 +55,24 @@ class GroupWriter:
 
     def submit(self, op: Op) -> Outcome:
         """Queue `op`, wait for the commit that includes it, and return its outcome."""
-        self._ensure_running()
         future: Future[Outcome] = Future()
+        if self.synchronous:
+            self._apply([(op, future)])
+            return future.result()
+        self._ensure_running()
         self._queue.put((op, future))
         try:
             return future.result(timeout=self.wait_seconds)
         except FutureTimeout as exc:
             # Its batch may still commit: a retry with the same client_id then finds it.
             raise ChatError("unavailable", "the database is too slow right now; try again") from exc
+
+    def run(self, op: Op) -> Outcome:
+        """Apply `op` and return its outcome; raise its error if it has one."""
+        outcome = self.submit(op)
+        if isinstance(outcome, ChatError):
+            raise outcome
+        return outcome
 
     def _ensure_running(self) -> None:
         with self._start_lock:
@@ -62,32 +92,34 @@ class GroupWriter:
             self._apply(batch)
 
     def _apply(self, batch: list[tuple[Op, Future[Outcome]]]) -> None:
+        ops = [op for op, _ in batch]
         try:
+            # The rate limit store is asked before the transaction and charged after the
+            # commit, so a slow store never holds a database lock.
+            budgets = self._budgets(ops)
             with db.session() as session:
-                applied = apply_batch(session, [op for op, _ in batch])
+                applied = apply_batch(session, ops, budgets)
         except Exception as exc:  # noqa: BLE001 - every waiter learns of the failure; the writer goes on
             for _, future in batch:
                 future.set_exception(exc)
             return
-        events.publish(applied.broadcasts)
+        self._charge(applied.charges)
+        broadcaster.publish(applied.broadcasts)
         for (_, future), outcome in zip(batch, applied.outcomes, strict=True):
             future.set_result(outcome)
 
+    def _budgets(self, ops: list[Op]) -> dict[int, int]:
+        if self.limit is None:
+            return {}
+        budgets: dict[int, int] = {}
+        for author_id in {op.author.id for op in ops if isinstance(op, SendOp)}:
+            left = self.limit.messages_left(author_id)
+            if left is not None:
+                budgets[author_id] = left
+        return budgets
 
-def run_op(session: Session, op: Op, writer: GroupWriter | None) -> Outcome:
-    """Apply one op through the writer, or directly in `session`; raise its error if any."""
-    if writer is not None:
-        # End the caller's read transaction first: holding it (and, on SQLite, the write
-        # lock that BEGIN IMMEDIATE takes) while the writer commits would block the writer.
-        session.rollback()
-        outcome = writer.submit(op)
-    else:
-        applied = apply_batch(session, [op])
-        events.publish(applied.broadcasts)
-        outcome = applied.outcomes[0]
-    if isinstance(outcome, ChatError):
-        raise outcome
-    return outcome
-
-
-writer = GroupWriter()
+    def _charge(self, charges: Counter[int]) -> None:
+        if self.limit is None:
+            return
+        for author_id, count in charges.items():
+            self.limit.charge_messages(author_id, count)

@@ -7,7 +7,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import delete
 
-from chatroom import events, socketio
+from chatroom import broadcaster, socketio
 from chatroom.extensions import db
 from chatroom.models import AuthSession
 from chatroom.realtime import handlers
@@ -87,7 +87,10 @@ def test_retry_with_same_client_id_is_not_broadcast_again(accounts: Accounts) ->
     assert received(bob, "data") == []
 
 
-def test_votes_ack_and_broadcast_absolute_totals(accounts: Accounts) -> None:
+def test_votes_ack_and_broadcast_absolute_totals(accounts: Accounts, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The pacing clock stands still, so the later votes fall within the first broadcast's
+    # interval however long the machine takes between them.
+    monkeypatch.setattr(broadcaster, "_publisher", broadcaster.Publisher(clock=lambda: 1000.0))
     alice, bob = joined(accounts, "alice"), joined(accounts, "bob")
     message_id = ack(alice, "data", {"room": "general", "body": "rate me"})["message"]["id"]
     alice.get_received()
@@ -198,11 +201,10 @@ def test_logout_disconnects_that_sessions_sockets(accounts: Accounts) -> None:
 
 
 def test_changes_committed_together_reach_clients_as_one_batch_frame(accounts: Accounts) -> None:
-    from chatroom import events
     from chatroom.extensions import db
     from chatroom.models import User
     from chatroom.services import accounts as account_service
-    from chatroom.services import timeline
+    from chatroom.services import batch_apply
 
     alice_id = accounts.signup("alice").user["id"]  # type: ignore[attr-defined]
     bob = joined(accounts, "bob")
@@ -211,8 +213,8 @@ def test_changes_committed_together_reach_clients_as_one_batch_frame(accounts: A
         assert alice is not None
         author = account_service.start_session(s, alice)
     with db.session() as s:
-        applied = timeline.apply_batch(s, [timeline.SendOp(author, "general", f"b{i}", None) for i in range(3)])
-    events.publish(applied.broadcasts)
+        applied = batch_apply.apply_batch(s, [batch_apply.SendOp(author, "general", f"b{i}", None) for i in range(3)])
+    broadcaster.publish(applied.broadcasts)
     frames = bob.get_received()
     assert [frame["name"] for frame in frames] == ["batch"]
     batch = frames[0]["args"][0]
@@ -235,18 +237,3 @@ def test_a_socket_whose_session_vanished_is_told_and_closed_at_its_next_recheck(
     assert answer["ok"] is False
     assert answer["error"]["code"] == "unauthorized"
     assert not sock.is_connected()
-
-
-def test_vote_pacing_forgets_messages_whose_interval_is_over(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A long-lived room with votes on ever new messages keeps no growing table."""
-    sent: list[tuple[str, str]] = []
-    monkeypatch.setattr(events, "_broadcast", lambda room, event, payload: sent.append((room, event)))
-    clock = [1000.0]
-    monkeypatch.setattr(events.time, "monotonic", lambda: clock[0])
-    publisher = events.Publisher()
-    for message_id in range(1, 5001):
-        clock[0] += 1.0  # each vote long after the previous one: none is held
-        totals = {"message_id": message_id, "room": "general", "upvotes": 1, "downvotes": 0, "score": 1}
-        publisher.publish([("vote", {**totals, "seq": message_id})])
-    assert len(sent) == 5000 and {event for _, event in sent} == {"vote"}
-    assert len(publisher._rooms["general"].sent_at) < 1000  # not one entry per message ever voted on

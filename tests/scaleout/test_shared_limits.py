@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import pytest
 import requests
@@ -76,3 +79,38 @@ def test_without_redis_each_process_would_allow_the_limit_again(
         for s in sockets:
             s.close()
     assert outcomes.count("ok") == ATTEMPTS
+
+
+def test_one_client_id_sent_to_two_processes_at_once_is_stored_and_charged_once(
+    start_servers: Callable[..., list[ServerProcess]],
+) -> None:
+    """A retry that reaches another process while the first try is still in flight.
+
+    Both processes read that the client_id is new, one commits first and the other loses
+    the uniqueness race: it must answer with the stored message, and the user's budget must
+    lose one message, not two.
+    """
+    servers = start_servers(2, CHATROOM_RATE_LIMITS="on")
+    sockets = same_user_on(servers)
+    races = LIMIT // 2
+    try:
+        for i in range(races):
+            barrier = threading.Barrier(len(sockets))
+
+            def send(sock: ChatClient, i: int = i, barrier: threading.Barrier = barrier) -> Any:
+                barrier.wait(timeout=10)
+                return sock.call("data", {"room": "general", "body": f"race {i}", "client_id": f"race-{i}"})
+
+            with ThreadPoolExecutor(len(sockets)) as pool:
+                answers = list(pool.map(send, sockets))
+            assert all(answer["ok"] for answer in answers), answers
+            assert len({answer["message"]["id"] for answer in answers}) == 1
+        # Each raced message cost one of the 20: exactly the other half is left.
+        outcomes = [
+            "ok" if answer["ok"] else answer["error"]["code"]
+            for answer in (sockets[0].call("data", {"room": "general", "body": f"after {i}"}) for i in range(races + 1))
+        ]
+    finally:
+        for s in sockets:
+            s.close()
+    assert outcomes == ["ok"] * races + ["rate_limited"]

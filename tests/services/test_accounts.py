@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 from flask import Flask
 
+from chatroom import broadcaster
 from chatroom.errors import ChatError
 from chatroom.extensions import db
 from chatroom.services import accounts
@@ -129,3 +130,20 @@ def test_expired_sessions_are_refused(app: Flask) -> None:
         row.created_at -= timedelta(seconds=7200)
         s.commit()
         assert accounts.resume_session(s, token, idle_timeout=3600, absolute_timeout=3600) is None
+
+
+def test_log_out_commits_before_it_tells_the_sockets(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A socket told of the log-out that re-checks its session at once finds it gone."""
+    with db.session() as s:
+        ended = accounts.start_session(s, accounts.sign_up(s, "out@example.com", "leaving", PASSWORD))
+    seen_when_told: list[accounts.SessionUser | None] = []
+
+    def told(token_hash: str) -> None:
+        assert token_hash == ended.token_hash
+        with db.session() as other:  # another connection sees only what was committed
+            seen_when_told.append(accounts.resume_session(other, ended.token, 3600, 3600))
+
+    monkeypatch.setattr(broadcaster, "session_ended", told)
+    with db.session() as s:
+        accounts.log_out(s, ended.token)
+    assert seen_when_told == [None]

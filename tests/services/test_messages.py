@@ -9,9 +9,14 @@ from sqlalchemy import select, text
 from chatroom.errors import ChatError
 from chatroom.extensions import db
 from chatroom.models import Room
+from chatroom.ratelimits import socket_limits
 from chatroom.services import accounts, messages, votes
 from chatroom.services.accounts import SessionUser
+from chatroom.services.writer import GroupWriter
 from tests.conftest import PASSWORD
+
+# The write path the socket handlers use, run in the test's own thread.
+WRITER = GroupWriter(socket_limits, synchronous=True)
 
 
 def make_user(name: str) -> SessionUser:
@@ -26,8 +31,7 @@ def author(app: Flask) -> SessionUser:
 
 
 def send(user: SessionUser, body: str, client_id: str | None = None, room: str = "general") -> messages.Sent:
-    with db.session() as s:
-        return messages.send_message(s, user, room, body, client_id)
+    return messages.send_message(WRITER, user, room, body, client_id)
 
 
 def test_send_trims_and_numbers_the_timeline(author: SessionUser) -> None:
@@ -115,8 +119,7 @@ def test_history_limit_is_capped_and_defaults_to_fifty(author: SessionUser) -> N
 def test_history_shows_the_readers_own_vote(app: Flask) -> None:
     alice, bob = make_user("alice"), make_user("bob")
     message_id = send(alice, "vote on me").message["id"]
-    with db.session() as s:
-        votes.cast_vote(s, bob, message_id, -1)
+    votes.cast_vote(WRITER, bob, message_id, -1)
     with db.session() as s:
         assert messages.load_history(s, bob.id, "general").messages[0]["my_vote"] == -1
         assert messages.load_history(s, alice.id, "general").messages[0]["my_vote"] == 0
@@ -140,9 +143,9 @@ def test_join_after_seq_returns_each_changed_message_once_in_seq_order(app: Flas
     with db.session() as s:
         watermark = messages.join_room(s, bob.id, "general", None).seq
     new = send(alice, "new").message
+    votes.cast_vote(WRITER, bob, old["id"], 1)
+    votes.cast_vote(WRITER, bob, old["id"], -1)
     with db.session() as s:
-        votes.cast_vote(s, bob, old["id"], 1)
-        votes.cast_vote(s, bob, old["id"], -1)
         caught_up = messages.join_room(s, bob.id, "general", watermark)
     assert [(m["id"], m["seq"]) for m in caught_up.messages] == [(new["id"], 2), (old["id"], 4)]
     assert caught_up.messages[1]["downvotes"] == 1

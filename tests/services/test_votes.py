@@ -11,12 +11,11 @@ from chatroom.extensions import db
 from chatroom.models import Message, Room, Vote
 from chatroom.services import accounts, votes
 from chatroom.services.accounts import SessionUser
-from tests.services.test_messages import make_user, send
+from tests.services.test_messages import WRITER, make_user, send
 
 
 def vote(user: SessionUser, message_id: int, value: int) -> votes.VoteResult:
-    with db.session() as s:
-        return votes.cast_vote(s, user, message_id, value)
+    return votes.cast_vote(WRITER, user, message_id, value)
 
 
 def test_vote_toggle_and_switch(app: Flask) -> None:

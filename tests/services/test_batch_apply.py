@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import Future
 
 import pytest
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from chatroom.errors import ChatError
 from chatroom.extensions import db
 from chatroom.models import Message, Room
-from chatroom.services import timeline
-from chatroom.services.timeline import SendOp, Sent, VoteOp, VoteResult
+from chatroom.services import batch_apply
+from chatroom.services.batch_apply import SendOp, Sent, VoteOp, VoteResult
 from chatroom.services.writer import GroupWriter
 from tests.services.test_messages import make_user, send
 
@@ -24,9 +27,9 @@ def app(make_app: Callable[..., Flask], any_db_url: str) -> Flask:
     return make_app(any_db_url)
 
 
-def apply(ops: list[timeline.Op]) -> timeline.Applied:
+def apply(ops: list[batch_apply.Op]) -> batch_apply.Applied:
     with db.session() as s:
-        return timeline.apply_batch(s, ops)
+        return batch_apply.apply_batch(s, ops)
 
 
 def test_a_batch_of_sends_takes_consecutive_seqs_and_broadcasts_in_order(app: Flask) -> None:
@@ -94,7 +97,7 @@ def test_votes_on_one_message_in_a_batch_are_one_change_with_exact_per_voter_ack
 def test_group_writer_commits_concurrent_sends_together_and_answers_each(app: Flask) -> None:
     people = [make_user(f"writer{i}") for i in range(8)]
     writer = GroupWriter()
-    results: list[timeline.Outcome] = []
+    results: list[batch_apply.Outcome] = []
     barrier = threading.Barrier(len(people))
 
     def send_via_writer(person: object) -> None:
@@ -112,30 +115,86 @@ def test_group_writer_commits_concurrent_sends_together_and_answers_each(app: Fl
         assert s.scalar(select(Room.seq).where(Room.slug == "general")) == len(people)
 
 
-def test_a_uniqueness_race_retries_each_op_alone_without_spending_the_limit_twice(
-    make_app: object, sqlite_url: str, monkeypatch: object
-) -> None:
-    """Another connection stored the same client_id between our lookup and our insert."""
-    import pytest
+class RecordingLimit:
+    """A message limit that records when it is asked and charged, and whether a transaction was open."""
 
-    make_app(sqlite_url, rate_limits=True)  # type: ignore[operator]
-    alice, bob = make_user("alice"), make_user("bob")
-    raced = send(alice, "stored by the other connection", "raced").message
-    real_lookup = timeline._stored_by_client_ids
+    def __init__(self, left: dict[int, int]) -> None:
+        self.left = left
+        self.charged: Counter[int] = Counter()
+        self.connections_in_use: list[int] = []
+
+    def messages_left(self, user_id: int) -> int | None:
+        self.connections_in_use.append(db.engine.pool.checkedout())  # type: ignore[attr-defined]
+        return self.left.get(user_id)
+
+    def charge_messages(self, user_id: int, count: int) -> None:
+        self.connections_in_use.append(db.engine.pool.checkedout())  # type: ignore[attr-defined]
+        self.charged[user_id] += count
+
+
+def lookup_misses_once(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """The first read of stored client ids finds nothing, as if another process stored one
+    right after it; returns the count of reads."""
+    real_lookup = batch_apply._stored_by_client_ids
     calls = {"n": 0}
 
-    def lookup_that_misses_once(session: object, keys: set[tuple[int, str]]) -> dict[tuple[int, str], Sent]:
+    def lookup(session: Session, keys: set[tuple[int, str]]) -> dict[tuple[int, str], Sent]:
         calls["n"] += 1
-        return {} if calls["n"] == 1 else real_lookup(session, keys)  # type: ignore[arg-type]
+        return {} if calls["n"] == 1 else real_lookup(session, keys)
 
-    assert isinstance(monkeypatch, pytest.MonkeyPatch)
-    monkeypatch.setattr(timeline, "_stored_by_client_ids", lookup_that_misses_once)
-    applied = apply([SendOp(alice, "general", "retry", "raced"), SendOp(bob, "general", "bystander", "b-1")])
-    retried, bystander = applied.outcomes
+    monkeypatch.setattr(batch_apply, "_stored_by_client_ids", lookup)
+    return calls
+
+
+def test_a_uniqueness_race_is_planned_again_without_charging_twice_or_skipping_a_refusal(
+    make_app: Callable[..., Flask], pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another connection stored the same client_id between our read and our insert."""
+    make_app(pg_url)
+    alice, bob, carol = make_user("alice"), make_user("bob"), make_user("carol")
+    raced = send(alice, "stored by the other connection", "raced").message
+    calls = lookup_misses_once(monkeypatch)
+    limit = RecordingLimit({alice.id: 20, bob.id: 0, carol.id: 20})
+    writer = GroupWriter(limit, synchronous=True)
+    retried = writer.submit(SendOp(alice, "general", "retry", "raced"))
+    assert calls["n"] == 2  # the first plan lost the race and was made again
     assert isinstance(retried, Sent) and not retried.created and retried.message["id"] == raced["id"]
+    assert limit.charged == Counter()  # the other connection stored it: not charged here
+    calls["n"] = 0
+    refused, bystander = apply_with(
+        writer, [SendOp(bob, "general", "over the limit", "b-1"), SendOp(carol, "general", "bystander", "c-1")]
+    )
+    assert calls["n"] == 1
+    assert isinstance(refused, ChatError) and refused.code == "rate_limited"
     assert isinstance(bystander, Sent) and bystander.created
-    assert [payload["body"] for _, payload in applied.broadcasts] == ["bystander"]
-    # Bob's one message counted once: 19 more fit in his 20-per-10-s budget, the 20th does not.
-    outcomes = apply([SendOp(bob, "general", f"more {i}", None) for i in range(20)]).outcomes
-    assert sum(isinstance(o, Sent) for o in outcomes) == 19
-    assert isinstance(outcomes[-1], ChatError) and outcomes[-1].code == "rate_limited"
+    assert limit.charged == Counter({carol.id: 1})
+    # The limit store is asked before the transaction and charged after the commit.
+    assert set(limit.connections_in_use) == {0}
+
+
+def test_a_batch_that_loses_the_race_keeps_its_refusals(
+    make_app: Callable[..., Flask], pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Planned again after a rollback, an op refused by the limit stays refused."""
+    make_app(pg_url)
+    alice, bob = make_user("alice"), make_user("bob")
+    send(alice, "stored by the other connection", "raced")
+    calls = lookup_misses_once(monkeypatch)
+    with db.session() as s:
+        applied = batch_apply.apply_batch(
+            s, [SendOp(alice, "general", "retry", "raced"), SendOp(bob, "general", "refused", "b-1")], {bob.id: 0}
+        )
+    retried, refused = applied.outcomes
+    assert calls["n"] == 2
+    assert isinstance(retried, Sent) and not retried.created
+    assert isinstance(refused, ChatError) and refused.code == "rate_limited"
+    assert applied.charges == Counter() and applied.broadcasts == []
+    with db.session() as s:
+        assert s.scalar(select(func.count()).select_from(Message)) == 1
+
+
+def apply_with(writer: GroupWriter, ops: list[batch_apply.Op]) -> list[batch_apply.Outcome]:
+    """Submit ops at once so that the writer commits them as one batch."""
+    futures: list[Future[batch_apply.Outcome]] = [Future() for _ in ops]
+    writer._apply(list(zip(ops, futures, strict=True)))
+    return [future.result() for future in futures]

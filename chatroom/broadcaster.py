@@ -1,27 +1,24 @@
-"""What goes to clients. Called by services only after their transaction committed."""
+"""The broadcaster: what goes to clients. Called by services only after their transaction committed."""
 
 from __future__ import annotations
 
 import logging
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from flask import current_app
 
 from chatroom import metrics
+from chatroom.channels import room_channel, session_channel
 from chatroom.extensions import socketio
 from chatroom.realtime import sessions
-from chatroom.realtime.sessions import session_channel
 
 log = logging.getLogger(__name__)
 
 
-__all__ = ["Publisher", "flush", "publish", "room_channel", "session_channel", "session_ended"]
-
-
-def room_channel(slug: str) -> str:
-    return f"room:{slug}"
+__all__ = ["Publisher", "flush", "publish", "session_ended"]
 
 
 # A message's vote totals go out at most once per interval; further changes of it within
@@ -32,6 +29,8 @@ VOTE_INTERVAL_SECONDS = 0.1
 SENT_AT_PRUNE_SIZE = 256
 
 Change = tuple[str, dict[str, Any]]
+# One event to send: the room, its changes and, for held votes, the seqs they cover.
+Frame = tuple[str, list[Change], list[list[int]] | None]
 
 
 class _RoomOutbox:
@@ -57,10 +56,15 @@ class Publisher:
     totals. That frame says which seqs it accounts for (`covers`), so clients see no lasting
     gap. A vote storm on one message thus costs each client at most ten frames a second,
     whatever the vote rate, and a single vote is not delayed at all.
+
+    The lock guards only the decision of what goes out; the frames are sent after it is
+    released, so a slow message queue holds up the caller that sends, never the writer's
+    next publish or a pacing timer.
     """
 
-    def __init__(self, interval: float = VOTE_INTERVAL_SECONDS) -> None:
+    def __init__(self, interval: float = VOTE_INTERVAL_SECONDS, clock: Callable[[], float] = time.monotonic) -> None:
         self.interval = interval
+        self.clock = clock
         self._rooms: dict[str, _RoomOutbox] = {}
         self._lock = threading.Lock()
 
@@ -69,61 +73,68 @@ class Publisher:
         for event, payload in broadcasts:
             by_room.setdefault(payload["room"], []).append((event, payload))
             (metrics.MESSAGES if event == "data" else metrics.VOTES).inc()
-        now = time.monotonic()
         with self._lock:
-            for room, changes in by_room.items():
-                outbox = self._rooms.get(room)
-                if outbox is None:
-                    outbox = self._rooms[room] = _RoomOutbox()
-                ready: list[Change] = []
-                for event, payload in changes:
-                    if event == "vote":
-                        message_id = payload["message_id"]
-                        if (
-                            message_id in outbox.held
-                            or now - outbox.sent_at.get(message_id, -self.interval) < self.interval
-                        ):
-                            outbox.held[message_id] = payload
-                            outbox.seqs.append(payload["seq"])
-                            continue
-                        outbox.sent_at[message_id] = now
-                    ready.append((event, payload))
-                if ready:
-                    _send(room, ready, None)
-                if len(outbox.sent_at) > SENT_AT_PRUNE_SIZE:
-                    outbox.prune(now, self.interval)
-                if outbox.held and outbox.timer is None:
-                    due = min(outbox.sent_at.get(m, now) for m in outbox.held) + self.interval
-                    outbox.timer = threading.Timer(max(0.0, due - now), self._flush, args=(room,))
-                    outbox.timer.daemon = True
-                    outbox.timer.start()
+            frames = [self._decide(room, changes) for room, changes in by_room.items()]
+        for frame in frames:
+            if frame is not None:
+                _send(*frame)
 
     def flush_all(self) -> None:
         """Send every held vote change now (shutdown)."""
         with self._lock:
-            for room in self._rooms:
-                self._send_held(room)
+            frames = [self._take_held(room) for room in self._rooms]
+        for frame in frames:
+            if frame is not None:
+                _send(*frame)
 
     def _flush(self, room: str) -> None:
         with self._lock:
-            self._send_held(room)
+            frame = self._take_held(room)
+        if frame is not None:
+            _send(*frame)
 
-    def _send_held(self, room: str) -> None:
+    def _decide(self, room: str, changes: list[Change]) -> Frame | None:
+        """What of `changes` goes out now; the rest is held. Call while holding the lock."""
+        now = self.clock()
+        outbox = self._rooms.get(room)
+        if outbox is None:
+            outbox = self._rooms[room] = _RoomOutbox()
+        ready: list[Change] = []
+        for event, payload in changes:
+            if event == "vote":
+                message_id = payload["message_id"]
+                if message_id in outbox.held or now - outbox.sent_at.get(message_id, -self.interval) < self.interval:
+                    outbox.held[message_id] = payload
+                    outbox.seqs.append(payload["seq"])
+                    continue
+                outbox.sent_at[message_id] = now
+            ready.append((event, payload))
+        if len(outbox.sent_at) > SENT_AT_PRUNE_SIZE:
+            outbox.prune(now, self.interval)
+        if outbox.held and outbox.timer is None:
+            due = min(outbox.sent_at.get(m, now) for m in outbox.held) + self.interval
+            outbox.timer = threading.Timer(max(0.0, due - now), self._flush, args=(room,))
+            outbox.timer.daemon = True
+            outbox.timer.start()
+        return (room, ready, None) if ready else None
+
+    def _take_held(self, room: str) -> Frame | None:
+        """The held vote changes of `room` as one frame, now due. Call while holding the lock."""
         outbox = self._rooms[room]
         if outbox.timer is not None:
             outbox.timer.cancel()
             outbox.timer = None
-        now = time.monotonic()
+        now = self.clock()
         outbox.prune(now, self.interval)
         if not outbox.held:
-            return
+            return None
         held = sorted(outbox.held.values(), key=lambda payload: int(payload["seq"]))
         covers = _ranges(outbox.seqs) if len(outbox.seqs) > len(held) else None
         for payload in held:
             outbox.sent_at[payload["message_id"]] = now
         outbox.held = {}
         outbox.seqs = []
-        _send(room, [("vote", payload) for payload in held], covers)
+        return (room, [("vote", payload) for payload in held], covers)
 
 
 def _send(room: str, changes: list[Change], covers: list[list[int]] | None) -> None:

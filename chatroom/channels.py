@@ -1,0 +1,22 @@
+"""Names of the Socket.IO rooms and Redis channels that carry events to clients.
+
+Written once here so the broadcaster and the socket handlers, which put sockets into these
+rooms, cannot drift apart.
+"""
+
+from __future__ import annotations
+
+
+def room_channel(slug: str) -> str:
+    """The Socket.IO room holding every socket that joined a chat room."""
+    return f"room:{slug}"
+
+
+def session_channel(token_hash: str) -> str:
+    """The Socket.IO room holding every socket opened with one log-in session."""
+    return f"session:{token_hash}"
+
+
+def session_ended_channel(prefix: str) -> str:
+    """The Redis channel on which processes tell each other of ended log-in sessions."""
+    return f"{prefix}:session-ended"

@@ -1,0 +1,255 @@
+"""Group commit: apply a batch of sends and votes in one transaction.
+
+Each change in a room takes the next number of the room's sequence (docs/protocol.md).
+A batch takes all the numbers it needs from each room in one UPDATE, which holds the room
+row's lock until the commit; changes are therefore numbered in commit order with no gaps,
+and concurrent batches (other processes) on the same room run one after the other.
+
+This module reads the rows a batch needs, has `batch_plan` decide what changes, and runs
+that plan's SQL. It never calls the rate limiter: the caller passes each author's budget in
+and charges `Applied.charges` after the commit (services/writer.py).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Table, and_, bindparam, delete, insert, select, text, tuple_, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from chatroom.models import Message, Room, Vote, utcnow
+from chatroom.schemas import MAX_ID
+from chatroom.services.batch_plan import (
+    CurrentRows,
+    NewSend,
+    Op,
+    Outcome,
+    Plan,
+    SendOp,
+    Sent,
+    VoteOp,
+    VoteResult,
+    fold_votes,
+    plan_batch,
+    totals,
+)
+from chatroom.services.rooms import SLUG_RE
+from chatroom.wire import message_dict
+
+__all__ = ["Applied", "Op", "Outcome", "SendOp", "Sent", "VoteOp", "VoteResult", "apply_batch"]
+
+# A batch that loses a uniqueness race (the same client_id stored by another process between
+# our read and our insert) is read and planned again; the rows it lost to are then found.
+ATTEMPTS = 3
+
+
+@dataclass
+class Applied:
+    """What a committed batch answers each op, what to broadcast (in seq order), and whom to
+    charge: the messages each author stored."""
+
+    outcomes: list[Outcome]
+    broadcasts: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    charges: Counter[int] = field(default_factory=Counter)
+
+
+def apply_batch(session: Session, ops: list[Op], budgets: Mapping[int, int] | None = None) -> Applied:
+    """Apply and commit `ops` together; the caller broadcasts and charges afterwards.
+
+    `budgets`: how many more messages each author may send (plan_batch). A batch rolled
+    back by a uniqueness race is planned again from fresh rows with the same budgets, so an
+    op refused the first time stays refused and a message stored by the other process is
+    answered as a retry, charged to nobody here.
+    """
+    attempt = 1
+    while True:
+        try:
+            applied = _apply(session, ops, budgets or {})
+            session.commit()
+            return applied
+        except IntegrityError:
+            session.rollback()
+            if attempt == ATTEMPTS:
+                raise
+            attempt += 1
+
+
+def _stored_by_client_ids(session: Session, keys: set[tuple[int, str]]) -> dict[tuple[int, str], Sent]:
+    if not keys:
+        return {}
+    rows = session.execute(
+        select(Message, Room.slug, Vote.value)
+        .join(Room, Room.id == Message.room_id)
+        .outerjoin(Vote, and_(Vote.message_id == Message.id, Vote.user_id == Message.author_id))
+        .where(tuple_(Message.author_id, Message.client_id).in_(sorted(keys)))
+    ).all()
+    found: dict[tuple[int, str], Sent] = {}
+    for message, slug, my_vote in rows:
+        assert message.client_id is not None
+        found[(message.author_id, message.client_id)] = Sent(_view(message, slug, my_vote or 0), created=False)
+    return found
+
+
+def _view(message: Message, slug: str, my_vote: int) -> dict[str, Any]:
+    return message_dict(
+        message.id, slug, message.body, message.author_id, message.author.username, message.created_at,
+        message.upvotes, message.downvotes, message.client_id, message.seq, my_vote,
+    )  # fmt: skip
+
+
+def _read_rows(session: Session, ops: list[Op]) -> CurrentRows:
+    slugs = {op.room for op in ops if isinstance(op, SendOp) and SLUG_RE.match(op.room)}
+    room_ids: dict[str, int] = {}
+    if slugs:
+        room_ids = {
+            slug: room_id for slug, room_id in session.execute(select(Room.slug, Room.id).where(Room.slug.in_(slugs)))
+        }
+    client_ids = {(op.author.id, op.client_id) for op in ops if isinstance(op, SendOp) and op.client_id}
+    target_ids = {op.message_id for op in ops if isinstance(op, VoteOp) and op.message_id <= MAX_ID}
+    targets: dict[int, tuple[int, str]] = {}
+    if target_ids:
+        rows = session.execute(
+            select(Message.id, Message.room_id, Room.slug)
+            .join(Room, Room.id == Message.room_id)
+            .where(Message.id.in_(target_ids))
+        )
+        targets = {message_id: (room_id, slug) for message_id, room_id, slug in rows}
+    return CurrentRows(room_ids, _stored_by_client_ids(session, client_ids), targets)
+
+
+def _apply(session: Session, ops: list[Op], budgets: Mapping[int, int]) -> Applied:
+    plan = plan_batch(ops, _read_rows(session, ops), budgets)
+    # Take the sequence numbers room by room, in id order, so that two batches never wait
+    # on each other's rooms crosswise.
+    first_seqs: dict[int, int] = {}
+    for room_id, count in sorted(plan.seq_counts().items()):
+        last = session.execute(
+            update(Room).where(Room.id == room_id).values(seq=Room.seq + count).returning(Room.seq)
+        ).scalar_one()
+        first_seqs[room_id] = int(last) - count + 1
+    send_seqs, vote_seqs = plan.number(first_seqs)
+
+    outcomes: dict[int, Outcome] = dict(plan.settled)
+    broadcasts: list[tuple[int, str, dict[str, Any]]] = []
+    if plan.new_sends:
+        created = _insert_messages(session, plan.new_sends, send_seqs)
+        for send, message in zip(plan.new_sends, created, strict=True):
+            outcomes[send.index] = Sent(message, created=True)
+            broadcasts.append((message["seq"], "data", message))
+        for i, first in plan.repeats.items():
+            stored = outcomes[first]
+            assert isinstance(stored, Sent)
+            outcomes[i] = Sent(stored.message, created=False)
+    if vote_seqs:
+        outcomes.update(_apply_votes(session, plan, vote_seqs, broadcasts))
+
+    broadcasts.sort(key=lambda item: item[0])
+    return Applied(
+        [outcomes[i] for i in range(len(ops))],
+        [(event, payload) for _, event, payload in broadcasts],
+        plan.stored_by_author,
+    )
+
+
+def _insert_messages(session: Session, new_sends: list[NewSend], seqs: list[int]) -> list[dict[str, Any]]:
+    now: datetime = utcnow()
+    rows = [
+        {
+            "room_id": send.room_id,
+            "author_id": send.op.author.id,
+            "body": send.op.body,
+            "client_id": send.op.client_id,
+            "created_at": now,
+            "upvotes": 0,
+            "downvotes": 0,
+            "seq": seq,
+        }
+        for send, seq in zip(new_sends, seqs, strict=True)
+    ]
+    if session.get_bind().dialect.name == "postgresql":
+        ids = _insert_postgresql(session, rows)
+    else:
+        ids = list(session.scalars(insert(Message).returning(Message.id, sort_by_parameter_order=True), rows).all())
+    return [
+        message_dict(message_id, op.room, op.body, op.author.id, op.author.username, now, 0, 0, op.client_id, seq, 0)
+        for op, message_id, seq in zip((send.op for send in new_sends), ids, seqs, strict=True)
+    ]
+
+
+# One statement text whatever the batch size, so psycopg parses it once (a multi-row VALUES
+# list is a new statement for every row count). Each row's (room_id, seq) is unique, which
+# maps the returned ids back to the rows whatever order RETURNING gives them in.
+_INSERT_MESSAGES = text(
+    "INSERT INTO messages (room_id, author_id, body, client_id, created_at, upvotes, downvotes, seq) "
+    "SELECT r, a, b, c, t, 0, 0, s FROM unnest("
+    "CAST(:room_ids AS bigint[]), CAST(:author_ids AS bigint[]), CAST(:bodies AS text[]), "
+    "CAST(:client_ids AS varchar[]), CAST(:created AS timestamptz[]), CAST(:seqs AS bigint[])"
+    ") AS batch(r, a, b, c, t, s) RETURNING id, room_id, seq"
+)
+
+
+def _insert_postgresql(session: Session, rows: list[dict[str, Any]]) -> list[int]:
+    returned = session.execute(
+        _INSERT_MESSAGES,
+        {
+            "room_ids": [row["room_id"] for row in rows],
+            "author_ids": [row["author_id"] for row in rows],
+            "bodies": [row["body"] for row in rows],
+            "client_ids": [row["client_id"] for row in rows],
+            "created": [row["created_at"] for row in rows],
+            "seqs": [row["seq"] for row in rows],
+        },
+    ).all()
+    by_position = {(room_id, seq): message_id for message_id, room_id, seq in returned}
+    return [int(by_position[(row["room_id"], row["seq"])]) for row in rows]
+
+
+# Core (not ORM) UPDATE, so that a list of parameter sets runs as one executemany.
+_VOTES: Table = Vote.__table__  # type: ignore[assignment]
+_SWITCH_VOTE = (
+    update(_VOTES)
+    .where(_VOTES.c.user_id == bindparam("u"), _VOTES.c.message_id == bindparam("m"))
+    .values(value=bindparam("v"))
+)
+
+
+def _apply_votes(
+    session: Session, plan: Plan, vote_seqs: dict[int, int], broadcasts: list[tuple[int, str, dict[str, Any]]]
+) -> dict[int, VoteResult]:
+    pairs = {(op.voter.id, op.message_id) for _, op in plan.votes}
+    # Read after the room locks were taken: no other writer can change these rows now.
+    before = {
+        (user_id, message_id): value
+        for user_id, message_id, value in session.execute(
+            select(Vote.user_id, Vote.message_id, Vote.value).where(
+                tuple_(Vote.user_id, Vote.message_id).in_(sorted(pairs))
+            )
+        )
+    }
+    fold = fold_votes(plan.votes, before)
+    # Statements whose text does not depend on the batch: compiled once and cached.
+    if fold.inserts:
+        session.execute(insert(Vote), [{"user_id": u, "message_id": m, "value": v} for u, m, v in fold.inserts])
+    if fold.switches:
+        session.execute(_SWITCH_VOTE, [{"u": u, "m": m, "v": v} for u, m, v in fold.switches])
+    if fold.removals:
+        session.execute(delete(Vote).where(tuple_(Vote.user_id, Vote.message_id).in_(fold.removals)))
+
+    final: dict[int, tuple[int, int]] = {}
+    for message_id, seq in vote_seqs.items():
+        up, down = fold.deltas[message_id]
+        row = session.execute(
+            update(Message)
+            .where(Message.id == message_id)
+            .values(upvotes=Message.upvotes + up, downvotes=Message.downvotes + down, seq=seq)
+            .returning(Message.upvotes, Message.downvotes)
+        ).one()
+        final[message_id] = (int(row[0]), int(row[1]))
+        slug = plan.voted[message_id][1]
+        broadcasts.append((seq, "vote", totals(message_id, slug, *final[message_id], seq)))
+    return fold.results(final, plan.voted, vote_seqs)
