@@ -2,7 +2,7 @@ import { render, screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it, vi } from "vitest";
 import { makeMessage } from "../__tests__/fakeSocket";
-import { toHeld, type OutgoingMessage } from "../hooks/chatState";
+import type { OutgoingMessage } from "../chat/timeline";
 import { MessageList } from "./MessageList";
 
 const now = Date.parse("2026-11-28T12:00:00Z");
@@ -10,8 +10,8 @@ const now = Date.parse("2026-11-28T12:00:00Z");
 function renderList(overrides: Partial<Parameters<typeof MessageList>[0]> = {}) {
   const props = {
     messages: [
-      toHeld(makeMessage({ id: 1, body: "<img src=x onerror=alert(1)>", created_at: "2026-11-28T11:55:00Z" })),
-      toHeld(makeMessage({ id: 2, body: "line one\nline two https://example.com", my_vote: 1, upvotes: 3, downvotes: 5, score: -2 })),
+      makeMessage({ id: 1, body: "<img src=x onerror=alert(1)>", created_at: "2026-11-28T11:55:00Z" }),
+      makeMessage({ id: 2, body: "line one\nline two https://example.com", my_vote: 1, upvotes: 3, downvotes: 5, score: -2 }),
     ],
     outbox: [] as OutgoingMessage[],
     hasMore: false,

@@ -1,9 +1,10 @@
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from "react";
-import type { HeldMessage, OutgoingMessage } from "../hooks/chatState";
+import type { Message } from "../api/types";
+import type { OutgoingMessage } from "../chat/timeline";
 import { MessageItem, OutgoingItem } from "./MessageItem";
 
 interface MessageListProps {
-  messages: HeldMessage[];
+  messages: Message[];
   outbox: OutgoingMessage[];
   hasMore: boolean;
   joined: boolean;
@@ -14,6 +15,8 @@ interface MessageListProps {
   onVote(messageId: number, direction: "upvote" | "downvote"): void;
   onRetry(clientId: string): void;
   loadOlder(): Promise<void>;
+  /** The reader is at the newest messages (the room may forget far older ones then). */
+  onReachedBottom?(): void;
 }
 
 /** How close to an edge (in px) counts as being at it. */
@@ -23,9 +26,11 @@ const EDGE = 64;
  * The scrolling timeline. Opens at the bottom, follows new messages while the reader is at
  * the bottom, shows a "New messages" pill instead of jumping when they are scrolled up, and
  * loads older pages at the top while keeping the visible messages where they were.
+ * Rows are memoised, and the room keeps a bounded number of messages while the reader
+ * is at the bottom (docs/architecture.md, "The web client").
  */
 export function MessageList(props: MessageListProps) {
-  const { messages, outbox, hasMore, joined, myId, username, now, canVote, onVote, onRetry, loadOlder } = props;
+  const { messages, outbox, hasMore, joined, myId, username, now, canVote, onVote, onRetry, loadOlder, onReachedBottom } = props;
   const scroller = useRef<HTMLDivElement>(null);
   const atBottom = useRef(true);
   const anchor = useRef<{ height: number; top: number } | null>(null);
@@ -46,7 +51,8 @@ export function MessageList(props: MessageListProps) {
     element.scrollTop = element.scrollHeight;
     atBottom.current = true;
     setShowPill(false);
-  }, []);
+    onReachedBottom?.();
+  }, [onReachedBottom]);
 
   const requestOlder = useCallback(() => {
     const element = scroller.current;
@@ -92,7 +98,10 @@ export function MessageList(props: MessageListProps) {
     const element = scroller.current;
     if (element === null) return;
     atBottom.current = element.scrollHeight - element.scrollTop - element.clientHeight < EDGE;
-    if (atBottom.current) setShowPill(false);
+    if (atBottom.current) {
+      setShowPill(false);
+      onReachedBottom?.();
+    }
     if (element.scrollTop < EDGE) requestOlder();
   };
 
