@@ -1,6 +1,10 @@
-import { describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { FakeSocket, makeMessage } from "../__tests__/fakeSocket";
 import { GAP_TIMEOUT_MS, KEPT_AT_BOTTOM, RoomSession } from "./roomSession";
+
+afterEach(() => {
+  vi.useRealTimers();
+});
 
 const ME = 1;
 
@@ -10,6 +14,14 @@ function setup() {
   const session = new RoomSession({ socket, room: "general", myId: ME, makeClientId: () => `c-${++counter}` });
   session.start();
   return { socket, session };
+}
+
+/** A session whose first join was answered with `ack`. */
+function joinedSetup(ack: object = joinAck()) {
+  const context = setup();
+  context.socket.serverAccepts();
+  context.socket.answer("join", ack);
+  return context;
 }
 
 function joinAck(messages = [makeMessage({ id: 1 }), makeMessage({ id: 2 })], seq = 2, extra: object = {}) {
@@ -39,9 +51,7 @@ describe("RoomSession: joining and catching up", () => {
   });
 
   it("rejoins with after_seq = watermark after a reconnect and merges what it missed once", () => {
-    const { socket, session } = setup();
-    socket.serverAccepts();
-    socket.answer("join", joinAck());
+    const { socket, session } = joinedSetup();
     socket.fire("data", makeMessage({ id: 3, seq: 3 }));
     expect(session.store.getState().seqs.watermark).toBe(3);
 
@@ -61,9 +71,7 @@ describe("RoomSession: joining and catching up", () => {
   });
 
   it("starts over when the catch-up ack says reset", () => {
-    const { socket, session } = setup();
-    socket.serverAccepts();
-    socket.answer("join", joinAck());
+    const { socket, session } = joinedSetup();
     socket.serverDrops();
     socket.serverAccepts();
     socket.answer("join", joinAck([makeMessage({ id: 1500, seq: 3000 })], 3000, { reset: true, has_more: true }));
@@ -73,9 +81,7 @@ describe("RoomSession: joining and catching up", () => {
   });
 
   it("ignores broadcasts that are not newer than the held message", () => {
-    const { socket, session } = setup();
-    socket.serverAccepts();
-    socket.answer("join", joinAck([makeMessage({ id: 1, seq: 1 })], 1));
+    const { socket, session } = joinedSetup(joinAck([makeMessage({ id: 1, seq: 1 })], 1));
     socket.fire("vote", { message_id: 1, room: "general", upvotes: 2, downvotes: 0, score: 2, seq: 3 });
     socket.fire("vote", { message_id: 1, room: "general", upvotes: 1, downvotes: 0, score: 1, seq: 2 });
     socket.fire("data", makeMessage({ id: 1, seq: 1 }));
@@ -83,9 +89,7 @@ describe("RoomSession: joining and catching up", () => {
   });
 
   it("applies a batch exactly like its entries one by one, telling the view once", () => {
-    const { socket, session } = setup();
-    socket.serverAccepts();
-    socket.answer("join", joinAck());
+    const { socket, session } = joinedSetup();
     const changes = vi.fn();
     session.store.subscribe(changes);
     socket.fire("batch", {
@@ -102,9 +106,7 @@ describe("RoomSession: joining and catching up", () => {
   });
 
   it("takes the seqs a paced batch covers as seen, leaving no gap to rejoin over", () => {
-    const { socket, session } = setup();
-    socket.serverAccepts();
-    socket.answer("join", joinAck());
+    const { socket, session } = joinedSetup();
     socket.fire("batch", {
       room: "general",
       data: [],
@@ -118,68 +120,48 @@ describe("RoomSession: joining and catching up", () => {
   });
 
   it("ignores a batch for another room", () => {
-    const { socket, session } = setup();
-    socket.serverAccepts();
-    socket.answer("join", joinAck());
+    const { socket, session } = joinedSetup();
     socket.fire("batch", { room: "elsewhere", data: [makeMessage({ id: 9, seq: 3, room: "elsewhere" })], vote: [] });
     expect(session.store.getState().messages.map((m) => m.id)).toEqual([1, 2]);
   });
 
   it("retries a join that got no answer while still connected", () => {
     vi.useFakeTimers();
-    try {
-      const { socket } = setup();
-      socket.serverAccepts();
-      socket.timeoutOldest("join");
-      expect(socket.pending("join")).toHaveLength(0);
-      vi.advanceTimersByTime(1500);
-      expect(socket.pending("join")).toHaveLength(1);
-    } finally {
-      vi.useRealTimers();
-    }
+    const { socket } = setup();
+    socket.serverAccepts();
+    socket.timeoutOldest("join");
+    expect(socket.pending("join")).toHaveLength(0);
+    vi.advanceTimersByTime(1500);
+    expect(socket.pending("join")).toHaveLength(1);
   });
 
   it("catches up on the same connection when a gap in the seqs stays open", () => {
     vi.useFakeTimers();
-    try {
-      const { socket, session } = setup();
-      socket.serverAccepts();
-      socket.answer("join", joinAck([makeMessage({ id: 1, seq: 1 })], 1));
-      // seq 2 never arrives; seq 3 is applied at once but the watermark waits for the gap.
-      socket.fire("data", makeMessage({ id: 3, seq: 3 }));
-      expect(session.store.getState().messages.map((m) => m.id)).toEqual([1, 3]);
-      expect(session.store.getState().seqs.watermark).toBe(1);
-      vi.advanceTimersByTime(GAP_TIMEOUT_MS + 10);
-      expect(socket.pending("join").map((item) => item.payload)).toEqual([{ room: "general", after_seq: 1 }]);
-      socket.answer("join", joinAck([makeMessage({ id: 2, seq: 2 }), makeMessage({ id: 3, seq: 3 })], 3));
-      expect(session.store.getState().messages.map((m) => m.id)).toEqual([1, 2, 3]);
-      expect(session.store.getState().seqs.watermark).toBe(3);
-      expect(session.store.getState().seqs.seenAbove).toEqual([]);
-    } finally {
-      vi.useRealTimers();
-    }
+    const { socket, session } = joinedSetup(joinAck([makeMessage({ id: 1, seq: 1 })], 1));
+    // seq 2 never arrives; seq 3 is applied at once but the watermark waits for the gap.
+    socket.fire("data", makeMessage({ id: 3, seq: 3 }));
+    expect(session.store.getState().messages.map((m) => m.id)).toEqual([1, 3]);
+    expect(session.store.getState().seqs.watermark).toBe(1);
+    vi.advanceTimersByTime(GAP_TIMEOUT_MS + 10);
+    expect(socket.pending("join").map((item) => item.payload)).toEqual([{ room: "general", after_seq: 1 }]);
+    socket.answer("join", joinAck([makeMessage({ id: 2, seq: 2 }), makeMessage({ id: 3, seq: 3 })], 3));
+    expect(session.store.getState().messages.map((m) => m.id)).toEqual([1, 2, 3]);
+    expect(session.store.getState().seqs.watermark).toBe(3);
+    expect(session.store.getState().seqs.seenAbove).toEqual([]);
   });
 
   it("does not rejoin when the missing broadcast arrives in time", () => {
     vi.useFakeTimers();
-    try {
-      const { socket, session } = setup();
-      socket.serverAccepts();
-      socket.answer("join", joinAck([makeMessage({ id: 1, seq: 1 })], 1));
-      socket.fire("vote", { message_id: 1, room: "general", upvotes: 1, downvotes: 0, score: 1, seq: 3 });
-      socket.fire("data", makeMessage({ id: 2, seq: 2 }));
-      expect(session.store.getState().seqs.watermark).toBe(3);
-      vi.advanceTimersByTime(GAP_TIMEOUT_MS * 3);
-      expect(socket.all("join")).toHaveLength(1);
-    } finally {
-      vi.useRealTimers();
-    }
+    const { socket, session } = joinedSetup(joinAck([makeMessage({ id: 1, seq: 1 })], 1));
+    socket.fire("vote", { message_id: 1, room: "general", upvotes: 1, downvotes: 0, score: 1, seq: 3 });
+    socket.fire("data", makeMessage({ id: 2, seq: 2 }));
+    expect(session.store.getState().seqs.watermark).toBe(3);
+    vi.advanceTimersByTime(GAP_TIMEOUT_MS * 3);
+    expect(socket.all("join")).toHaveLength(1);
   });
 
   it("announces messages from others, not our own", () => {
-    const { socket, session } = setup();
-    socket.serverAccepts();
-    socket.answer("join", joinAck([], 0));
+    const { socket, session } = joinedSetup(joinAck([], 0));
     socket.fire("data", makeMessage({ id: 5, body: "hello there", author: { id: 2, username: "bob" } }));
     expect(session.notices.get().announcement).toBe("bob: hello there");
     socket.fire("data", makeMessage({ id: 6, body: "mine", author: { id: ME, username: "me" } }));
@@ -195,9 +177,7 @@ describe("RoomSession: joining and catching up", () => {
   });
 
   it("keeps its timeline across close and start, and catches up from it", () => {
-    const { socket, session } = setup();
-    socket.serverAccepts();
-    socket.answer("join", joinAck());
+    const { socket, session } = joinedSetup();
     session.close();
     session.start();
     expect(socket.pending("join").map((item) => item.payload)).toEqual([{ room: "general", after_seq: 2 }]);
@@ -222,12 +202,7 @@ describe("RoomSession: joining and catching up", () => {
 });
 
 describe("RoomSession: sending", () => {
-  function connected() {
-    const ctx = setup();
-    ctx.socket.serverAccepts();
-    ctx.socket.answer("join", joinAck([], 0));
-    return ctx;
-  }
+  const connected = () => joinedSetup(joinAck([], 0));
 
   it("shows a message as pending until its ack", () => {
     const { socket, session } = connected();
@@ -297,9 +272,7 @@ describe("RoomSession: sending", () => {
 
 describe("RoomSession: votes and history", () => {
   it("applies the vote ack, including our own vote", () => {
-    const { socket, session } = setup();
-    socket.serverAccepts();
-    socket.answer("join", joinAck([makeMessage({ id: 4, seq: 4 })], 4));
+    const { socket, session } = joinedSetup(joinAck([makeMessage({ id: 4, seq: 4 })], 4));
     session.vote(4, "upvote");
     expect(socket.pending("upvote")[0]?.payload).toEqual({ message_id: 4 });
     socket.answer("upvote", { ok: true, message_id: 4, upvotes: 1, downvotes: 0, score: 1, my_vote: 1, seq: 5 });
@@ -307,9 +280,7 @@ describe("RoomSession: votes and history", () => {
   });
 
   it("loads the page before the oldest held message", async () => {
-    const { socket, session } = setup();
-    socket.serverAccepts();
-    socket.answer("join", joinAck([makeMessage({ id: 51 }), makeMessage({ id: 52 })], 60, { has_more: true }));
+    const { socket, session } = joinedSetup(joinAck([makeMessage({ id: 51 }), makeMessage({ id: 52 })], 60, { has_more: true }));
     const done = session.loadOlder();
     expect(socket.pending("get_previous_messages")[0]?.payload).toEqual({ room: "general", before: 51 });
     socket.answer("get_previous_messages", { ok: true, messages: [makeMessage({ id: 49 }), makeMessage({ id: 50 })], has_more: false });
@@ -321,9 +292,7 @@ describe("RoomSession: votes and history", () => {
 
 describe("RoomSession: votes while offline and bounded history", () => {
   it("does not queue a vote made offline and says so", () => {
-    const { socket, session } = setup();
-    socket.serverAccepts();
-    socket.answer("join", joinAck([makeMessage({ id: 4, seq: 4 })], 4));
+    const { socket, session } = joinedSetup(joinAck([makeMessage({ id: 4, seq: 4 })], 4));
     socket.serverDrops();
     session.vote(4, "upvote");
     expect(session.notices.get().notice).toBe("You are offline: the vote was not sent. Vote again once you are back.");
@@ -333,9 +302,7 @@ describe("RoomSession: votes while offline and bounded history", () => {
   });
 
   it("says a vote was not counted when the server refuses it, and clears that on the next vote", () => {
-    const { socket, session } = setup();
-    socket.serverAccepts();
-    socket.answer("join", joinAck([makeMessage({ id: 4, seq: 4 })], 4));
+    const { socket, session } = joinedSetup(joinAck([makeMessage({ id: 4, seq: 4 })], 4));
     session.vote(4, "downvote");
     socket.answer("downvote", { ok: false, error: { code: "rate_limited", message: "Slow down" } });
     expect(session.notices.get().notice).toBe("The vote was not counted: Slow down");

@@ -1,6 +1,10 @@
-import { describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { FakeSocket } from "../__tests__/fakeSocket";
 import { Connection, RECONNECT_DELAY_MS, type ConnectionHandlers, type NetworkSignal } from "./connection";
+
+afterEach(() => {
+  vi.useRealTimers();
+});
 
 class FakeNetwork implements NetworkSignal {
   up = true;
@@ -84,23 +88,19 @@ describe("Connection", () => {
 
   it("asks whether the session holds when the server refuses the connection, and retries only if it does", async () => {
     vi.useFakeTimers();
-    try {
-      const { socket, setHandlers } = setup();
-      const onConnectionRefused = vi.fn(() => Promise.resolve(true));
-      setHandlers({ onConnectionRefused });
-      socket.active = false;
-      socket.fire("connect_error", new Error("unauthorized"));
-      expect(onConnectionRefused).toHaveBeenCalledTimes(1);
-      await vi.advanceTimersByTimeAsync(RECONNECT_DELAY_MS);
-      expect(socket.connectCalls).toBe(2);
+    const { socket, setHandlers } = setup();
+    const onConnectionRefused = vi.fn(() => Promise.resolve(true));
+    setHandlers({ onConnectionRefused });
+    socket.active = false;
+    socket.fire("connect_error", new Error("unauthorized"));
+    expect(onConnectionRefused).toHaveBeenCalledTimes(1);
+    await vi.advanceTimersByTimeAsync(RECONNECT_DELAY_MS);
+    expect(socket.connectCalls).toBe(2);
 
-      onConnectionRefused.mockResolvedValue(false);
-      socket.fire("connect_error", new Error("unauthorized"));
-      await vi.advanceTimersByTimeAsync(RECONNECT_DELAY_MS * 3);
-      expect(socket.connectCalls).toBe(2);
-    } finally {
-      vi.useRealTimers();
-    }
+    onConnectionRefused.mockResolvedValue(false);
+    socket.fire("connect_error", new Error("unauthorized"));
+    await vi.advanceTimersByTimeAsync(RECONNECT_DELAY_MS * 3);
+    expect(socket.connectCalls).toBe(2);
   });
 
   it("checks the session when the server closes the socket on purpose", () => {
