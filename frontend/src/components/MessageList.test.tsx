@@ -1,4 +1,4 @@
-import { render, screen, within } from "@testing-library/react";
+import { cleanup, render, screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it, vi } from "vitest";
 import { makeMessage } from "../__tests__/fakeSocket";
@@ -89,6 +89,26 @@ describe("MessageList", () => {
     const props = renderList({ hasMore: true });
     expect(props.loadOlder).toHaveBeenCalledTimes(1);
     expect(await screen.findByRole("button", { name: "Load older messages" })).toBeEnabled();
+  });
+
+  it("tells the room when it follows the newest message, so the room may forget far older ones", () => {
+    const onReachedBottom = vi.fn();
+    const props = renderList({ onReachedBottom });
+    onReachedBottom.mockClear();
+    const messages = [...props.messages, makeMessage({ id: 3, seq: 3, body: "new below" })];
+    cleanup();
+    render(<MessageList {...props} messages={messages} onReachedBottom={onReachedBottom} />);
+    expect(screen.getByText("new below")).toBeInTheDocument();
+    expect(onReachedBottom).toHaveBeenCalled();
+  });
+
+  it("renders every held message, across chunks, in order", () => {
+    const messages = Array.from({ length: 250 }, (_, index) => makeMessage({ id: index + 1 }));
+    renderList({ messages });
+    // Plain selectors: role queries over 250 rows are slow in jsdom.
+    const list = screen.getByRole("list", { name: "Messages" });
+    const bodies = [...list.querySelectorAll(":scope > li .message-body")].map((body) => body.textContent);
+    expect(bodies).toEqual(messages.map((message) => message.body));
   });
 
   it("says where the room begins when there is nothing older", () => {
