@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { FakeSocket, makeMessage } from "../__tests__/fakeSocket";
-import { GAP_TIMEOUT_MS, KEPT_AT_BOTTOM, RoomSession } from "./roomSession";
+import { FORGET_STEP, GAP_TIMEOUT_MS, KEPT_AT_BOTTOM, RoomSession } from "./roomSession";
 
 afterEach(() => {
   vi.useRealTimers();
@@ -314,14 +314,19 @@ describe("RoomSession: votes while offline and bounded history", () => {
   it("forgets all but the newest messages when asked at the bottom, and can load them again", () => {
     const { socket, session } = setup();
     socket.serverAccepts();
-    const many = Array.from({ length: KEPT_AT_BOTTOM + 20 }, (_, index) => makeMessage({ id: index + 1 }));
+    const many = Array.from({ length: KEPT_AT_BOTTOM + FORGET_STEP }, (_, index) => makeMessage({ id: index + 1 }));
     socket.answer("join", joinAck(many, many.length));
+    // Within the step nothing is forgotten: forgetting shifts every row of the list.
+    session.forgetOlder();
+    expect(session.store.getState().messages).toHaveLength(KEPT_AT_BOTTOM + FORGET_STEP);
+    const next = KEPT_AT_BOTTOM + FORGET_STEP + 1;
+    socket.fire("data", makeMessage({ id: next, seq: next }));
     session.forgetOlder();
     const state = session.store.getState();
     expect(state.messages).toHaveLength(KEPT_AT_BOTTOM);
-    expect(state.messages[0]?.id).toBe(21);
+    expect(state.messages[0]?.id).toBe(FORGET_STEP + 2);
     expect(state.hasMore).toBe(true);
     void session.loadOlder();
-    expect(socket.pending("get_previous_messages")[0]?.payload).toEqual({ room: "general", before: 21 });
+    expect(socket.pending("get_previous_messages")[0]?.payload).toEqual({ room: "general", before: FORGET_STEP + 2 });
   });
 });

@@ -10,6 +10,11 @@ const REJOIN_DELAY_MS = 1_000;
 export const GAP_TIMEOUT_MS = 1_000;
 /** How many messages a room keeps while the reader follows its newest ones. */
 export const KEPT_AT_BOTTOM = 1_000;
+/**
+ * How far past KEPT_AT_BOTTOM a room grows before it forgets: forgetting shifts every row of
+ * the list, so it happens in steps, not once per new message.
+ */
+export const FORGET_STEP = 250;
 
 export type VoteDirection = "upvote" | "downvote";
 
@@ -164,7 +169,8 @@ export class RoomSession {
    * left open in a busy room does not grow without end. Scrolling up loads them again.
    */
   readonly forgetOlder = (): void => {
-    if (!this.loadingOlder) this.store.dispatch({ type: "older_forgotten", keep: KEPT_AT_BOTTOM });
+    if (this.loadingOlder || this.store.getState().messages.length <= KEPT_AT_BOTTOM + FORGET_STEP) return;
+    this.store.dispatch({ type: "older_forgotten", keep: KEPT_AT_BOTTOM });
   }
 
   private startSend(clientId: string, body: string, createdAt: string): void {
