@@ -1,5 +1,5 @@
 # The two commands of the README: `make run` and `make test`.
-.PHONY: run test bench lint clean
+.PHONY: run test bench lint screenshots clean
 
 run:
 	scripts/bootstrap run
@@ -12,6 +12,11 @@ test:
 bench:
 	scripts/bootstrap test
 	.venv/bin/python -m bench
+
+# Refreshes the README's images in docs/screenshots (tests write theirs to a temporary folder).
+screenshots:
+	scripts/bootstrap test
+	SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots .venv/bin/pytest tests/e2e/test_screenshots.py -q
 
 lint:
 	.venv/bin/ruff check . && .venv/bin/mypy

@@ -20,7 +20,6 @@ from tests.support.procs import ROOT, ServerProcess
 
 CHROMIUM = Path("/usr/bin/chromium")
 DIST_INDEX = ROOT / "frontend" / "dist" / "index.html"
-SCREENSHOTS = ROOT / "docs" / "screenshots"
 PASSWORD = "correct horse battery staple"
 CHROMIUM_ARGS = [
     "--no-sandbox",

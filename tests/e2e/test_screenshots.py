@@ -1,13 +1,19 @@
-"""Screenshots of the product for the README: the sign-up page and the chat at 1440 and 375 px."""
+"""Screenshots of the product for the README: the sign-up page and the chat at 1440 and 375 px.
+
+A test run writes them to a temporary folder; `make screenshots` points SCREENSHOTS_DIR at
+docs/screenshots to refresh the tracked images on purpose.
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
-from tests.e2e.conftest import SCREENSHOTS, Person, message_item, send, sign_up
+from tests.e2e.conftest import Person, message_item, send, sign_up
 from tests.support.clients import ChatClient
 from tests.support.procs import ServerProcess
 
@@ -21,6 +27,15 @@ CONVERSATION = [
     ("maya", "Yes, that was on purpose. Feedback welcome before Friday."),
     ("jonas", "Works for me. Lunch at 12:30?"),
 ]
+
+
+@pytest.fixture(scope="module")
+def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """SCREENSHOTS_DIR when set (`make screenshots`), else a temporary folder."""
+    chosen = os.environ.get("SCREENSHOTS_DIR")
+    folder = Path(chosen) if chosen else tmp_path_factory.mktemp("screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +67,7 @@ def chat_page(context: BrowserContext, server: ServerProcess, person: Person) ->
     return page
 
 
-def test_sign_up_page(server: ServerProcess, new_context: Callable[..., BrowserContext]) -> None:
+def test_sign_up_page(server: ServerProcess, new_context: Callable[..., BrowserContext], screenshots: Path) -> None:
     page = new_context(viewport={"width": 1440, "height": 900}).new_page()
     page.goto(server.url + "/#/signup")
     page.get_by_role("textbox", name="Email").fill("sam@example.com")
@@ -61,11 +76,12 @@ def test_sign_up_page(server: ServerProcess, new_context: Callable[..., BrowserC
     password.fill("short")
     password.blur()
     expect(password).to_have_attribute("aria-invalid", "true")
-    page.screenshot(path=SCREENSHOTS / "signup.png")
+    page.screenshot(path=screenshots / "signup.png")
 
 
-def test_chat_at_1440_and_375(conversation: ServerProcess, new_context: Callable[..., BrowserContext]) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+def test_chat_at_1440_and_375(
+    conversation: ServerProcess, new_context: Callable[..., BrowserContext], screenshots: Path
+) -> None:
     wide = chat_page(
         new_context(viewport={"width": 1440, "height": 900}), conversation, Person("sam@example.com", "sam")
     )
@@ -76,7 +92,7 @@ def test_chat_at_1440_and_375(conversation: ServerProcess, new_context: Callable
     message_item(wide, "Yes, that was on purpose").get_by_role("button", name="Upvote").click()
     expect(message_item(wide, "Yes, that was on purpose").get_by_label("score")).to_have_text("1")
     wide.mouse.move(0, 0)
-    wide.screenshot(path=SCREENSHOTS / "chat-1440.png")
+    wide.screenshot(path=screenshots / "chat-1440.png")
 
     narrow_context = new_context(viewport={"width": 375, "height": 812}, is_mobile=True, has_touch=True)
     narrow = narrow_context.new_page()
@@ -86,4 +102,4 @@ def test_chat_at_1440_and_375(conversation: ServerProcess, new_context: Callable
     expect(message_item(narrow, "See you at the usual place").get_by_role("button", name="Upvote")).to_be_visible()
     # Nothing sticks out sideways at 375 px.
     assert narrow.evaluate("document.documentElement.scrollWidth") <= 375
-    narrow.screenshot(path=SCREENSHOTS / "chat-375.png")
+    narrow.screenshot(path=screenshots / "chat-375.png")

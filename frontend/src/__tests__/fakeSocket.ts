@@ -46,9 +46,13 @@ export class FakeSocket implements ChatSocket {
     return this;
   }
 
+  /** Like socket.io-client: a connected socket tells its listeners it was closed here. */
   disconnect(): this {
     this.disconnectCalls += 1;
-    this.connected = false;
+    if (this.connected) {
+      this.connected = false;
+      this.fire("disconnect", "io client disconnect");
+    }
     return this;
   }
 

@@ -1,4 +1,4 @@
-import type { ConnectionState } from "../hooks/useChat";
+import type { ConnectionState } from "../socket/connection";
 
 const LABELS: Record<ConnectionState, string> = {
   connecting: "Connecting…",

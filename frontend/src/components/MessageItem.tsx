@@ -1,9 +1,11 @@
-import type { HeldMessage, OutgoingMessage } from "../hooks/chatState";
+import { memo } from "react";
+import type { Message } from "../api/types";
+import type { OutgoingMessage } from "../chat/timeline";
 import { absoluteTime, relativeTime } from "../lib/time";
 import { MessageBody } from "./MessageBody";
 
 interface MessageItemProps {
-  message: HeldMessage;
+  message: Message;
   mine: boolean;
   now: number;
   canVote: boolean;
@@ -26,14 +28,18 @@ function Timestamp({ iso, now }: { iso: string; now: number }) {
   );
 }
 
-export function MessageItem({ message, mine, now, canVote, onVote }: MessageItemProps) {
+/**
+ * One committed message. Memoised: with thousands held, a change re-renders only the rows it
+ * touches (the callbacks passed in must be stable).
+ */
+export const MessageItem = memo(function MessageItem({ message, mine, now, canVote, onVote }: MessageItemProps) {
   return (
     <li className={mine ? "message message-mine" : "message"}>
       <div className="message-content">
         <div className="message-meta">
           <span className="message-author">{message.author.username}</span>
           {mine && <span className="message-you">you</span>}
-          <Timestamp iso={message.createdAt} now={now} />
+          <Timestamp iso={message.created_at} now={now} />
         </div>
         <MessageBody body={message.body} />
       </div>
@@ -42,7 +48,7 @@ export function MessageItem({ message, mine, now, canVote, onVote }: MessageItem
           type="button"
           className="vote vote-up"
           aria-label="Upvote"
-          aria-pressed={message.myVote === 1 ? "true" : "false"}
+          aria-pressed={message.my_vote === 1 ? "true" : "false"}
           disabled={!canVote}
           onClick={() => onVote(message.id, "upvote")}
         >
@@ -55,7 +61,7 @@ export function MessageItem({ message, mine, now, canVote, onVote }: MessageItem
           type="button"
           className="vote vote-down"
           aria-label="Downvote"
-          aria-pressed={message.myVote === -1 ? "true" : "false"}
+          aria-pressed={message.my_vote === -1 ? "true" : "false"}
           disabled={!canVote}
           onClick={() => onVote(message.id, "downvote")}
         >
@@ -64,7 +70,7 @@ export function MessageItem({ message, mine, now, canVote, onVote }: MessageItem
       </div>
     </li>
   );
-}
+});
 
 interface OutgoingItemProps {
   item: OutgoingMessage;

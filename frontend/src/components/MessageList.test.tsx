@@ -1,8 +1,8 @@
-import { render, screen, within } from "@testing-library/react";
+import { cleanup, render, screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it, vi } from "vitest";
 import { makeMessage } from "../__tests__/fakeSocket";
-import { toHeld, type OutgoingMessage } from "../hooks/chatState";
+import type { OutgoingMessage } from "../chat/timeline";
 import { MessageList } from "./MessageList";
 
 const now = Date.parse("2026-11-28T12:00:00Z");
@@ -10,8 +10,8 @@ const now = Date.parse("2026-11-28T12:00:00Z");
 function renderList(overrides: Partial<Parameters<typeof MessageList>[0]> = {}) {
   const props = {
     messages: [
-      toHeld(makeMessage({ id: 1, body: "<img src=x onerror=alert(1)>", created_at: "2026-11-28T11:55:00Z" })),
-      toHeld(makeMessage({ id: 2, body: "line one\nline two https://example.com", my_vote: 1, upvotes: 3, downvotes: 5, score: -2 })),
+      makeMessage({ id: 1, body: "<img src=x onerror=alert(1)>", created_at: "2026-11-28T11:55:00Z" }),
+      makeMessage({ id: 2, body: "line one\nline two https://example.com", my_vote: 1, upvotes: 3, downvotes: 5, score: -2 }),
     ],
     outbox: [] as OutgoingMessage[],
     hasMore: false,
@@ -89,6 +89,26 @@ describe("MessageList", () => {
     const props = renderList({ hasMore: true });
     expect(props.loadOlder).toHaveBeenCalledTimes(1);
     expect(await screen.findByRole("button", { name: "Load older messages" })).toBeEnabled();
+  });
+
+  it("tells the room when it follows the newest message, so the room may forget far older ones", () => {
+    const onReachedBottom = vi.fn();
+    const props = renderList({ onReachedBottom });
+    onReachedBottom.mockClear();
+    const messages = [...props.messages, makeMessage({ id: 3, seq: 3, body: "new below" })];
+    cleanup();
+    render(<MessageList {...props} messages={messages} onReachedBottom={onReachedBottom} />);
+    expect(screen.getByText("new below")).toBeInTheDocument();
+    expect(onReachedBottom).toHaveBeenCalled();
+  });
+
+  it("renders every held message, across chunks, in order", () => {
+    const messages = Array.from({ length: 250 }, (_, index) => makeMessage({ id: index + 1 }));
+    renderList({ messages });
+    // Plain selectors: role queries over 250 rows are slow in jsdom.
+    const list = screen.getByRole("list", { name: "Messages" });
+    const bodies = [...list.querySelectorAll(":scope > li .message-body")].map((body) => body.textContent);
+    expect(bodies).toEqual(messages.map((message) => message.body));
   });
 
   it("says where the room begins when there is nothing older", () => {

@@ -1,9 +1,10 @@
-import { useCallback, useEffect, useLayoutEffect, useRef, useState } from "react";
-import type { HeldMessage, OutgoingMessage } from "../hooks/chatState";
+import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
+import type { Message } from "../api/types";
+import type { OutgoingMessage } from "../chat/timeline";
 import { MessageItem, OutgoingItem } from "./MessageItem";
 
 interface MessageListProps {
-  messages: HeldMessage[];
+  messages: Message[];
   outbox: OutgoingMessage[];
   hasMore: boolean;
   joined: boolean;
@@ -14,24 +15,73 @@ interface MessageListProps {
   onVote(messageId: number, direction: "upvote" | "downvote"): void;
   onRetry(clientId: string): void;
   loadOlder(): Promise<void>;
+  /** The reader is at the newest messages (the room may forget far older ones then). */
+  onReachedBottom?(): void;
 }
 
 /** How close to an edge (in px) counts as being at it. */
 const EDGE = 64;
 
+/** Messages per memoised chunk of the list. */
+const CHUNK_SIZE = 100;
+
+interface MessageChunkProps {
+  messages: Message[];
+  myId: number;
+  now: number;
+  canVote: boolean;
+  onVote(messageId: number, direction: "upvote" | "downvote"): void;
+}
+
+function sameChunk(before: MessageChunkProps, after: MessageChunkProps): boolean {
+  return (
+    before.myId === after.myId &&
+    before.now === after.now &&
+    before.canVote === after.canVote &&
+    before.onVote === after.onVote &&
+    before.messages.length === after.messages.length &&
+    before.messages.every((message, index) => message === after.messages[index])
+  );
+}
+
+/**
+ * A run of consecutive messages that re-renders only when one of them changed: with
+ * thousands held, news about one message costs one chunk, not the whole list.
+ */
+const MessageChunk = memo(function MessageChunk({ messages, myId, now, canVote, onVote }: MessageChunkProps) {
+  return messages.map((message) => (
+    <MessageItem
+      key={`m-${message.id}`}
+      message={message}
+      mine={message.author.id === myId}
+      now={now}
+      canVote={canVote}
+      onVote={onVote}
+    />
+  ));
+}, sameChunk);
+
 /**
  * The scrolling timeline. Opens at the bottom, follows new messages while the reader is at
  * the bottom, shows a "New messages" pill instead of jumping when they are scrolled up, and
  * loads older pages at the top while keeping the visible messages where they were.
+ * Rows are memoised, and the room keeps a bounded number of messages while the reader
+ * is at the bottom (docs/architecture.md, "The web client").
  */
 export function MessageList(props: MessageListProps) {
-  const { messages, outbox, hasMore, joined, myId, username, now, canVote, onVote, onRetry, loadOlder } = props;
+  const { messages, outbox, hasMore, joined, myId, username, now, canVote, onVote, onRetry, loadOlder, onReachedBottom } = props;
   const scroller = useRef<HTMLDivElement>(null);
   const atBottom = useRef(true);
   const anchor = useRef<{ height: number; top: number } | null>(null);
   const loading = useRef(false);
   const [showPill, setShowPill] = useState(false);
   const [loadingOlder, setLoadingOlder] = useState(false);
+
+  const chunks = useMemo(() => {
+    const cut: Message[][] = [];
+    for (let start = 0; start < messages.length; start += CHUNK_SIZE) cut.push(messages.slice(start, start + CHUNK_SIZE));
+    return cut;
+  }, [messages]);
 
   const firstId = messages[0]?.id ?? null;
   const lastMessage = messages[messages.length - 1];
@@ -46,7 +96,8 @@ export function MessageList(props: MessageListProps) {
     element.scrollTop = element.scrollHeight;
     atBottom.current = true;
     setShowPill(false);
-  }, []);
+    onReachedBottom?.();
+  }, [onReachedBottom]);
 
   const requestOlder = useCallback(() => {
     const element = scroller.current;
@@ -92,7 +143,10 @@ export function MessageList(props: MessageListProps) {
     const element = scroller.current;
     if (element === null) return;
     atBottom.current = element.scrollHeight - element.scrollTop - element.clientHeight < EDGE;
-    if (atBottom.current) setShowPill(false);
+    if (atBottom.current) {
+      setShowPill(false);
+      onReachedBottom?.();
+    }
     if (element.scrollTop < EDGE) requestOlder();
   };
 
@@ -111,15 +165,8 @@ export function MessageList(props: MessageListProps) {
           ) : null}
         </div>
         <ol className="messages" aria-label="Messages">
-          {messages.map((message) => (
-            <MessageItem
-              key={`m-${message.id}`}
-              message={message}
-              mine={message.author.id === myId}
-              now={now}
-              canVote={canVote}
-              onVote={onVote}
-            />
+          {chunks.map((chunk, index) => (
+            <MessageChunk key={index} messages={chunk} myId={myId} now={now} canVote={canVote} onVote={onVote} />
           ))}
           {outbox.map((item) => (
             <OutgoingItem key={`c-${item.clientId}`} item={item} username={username} now={now} onRetry={onRetry} />

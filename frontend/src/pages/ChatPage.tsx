@@ -4,8 +4,9 @@ import { Composer } from "../components/Composer";
 import { ConnectionStatus } from "../components/ConnectionStatus";
 import { MessageList } from "../components/MessageList";
 import { useAuth } from "../hooks/useAuth";
-import { useChat } from "../hooks/useChat";
+import { useConnection } from "../hooks/useConnection";
 import { useNow } from "../hooks/useNow";
+import { useRoom } from "../hooks/useRoom";
 
 export const ROOM = "general";
 
@@ -13,12 +14,8 @@ export function ChatPage({ user }: { user: User }) {
   const auth = useAuth();
   const now = useNow();
   const [loggingOut, setLoggingOut] = useState(false);
-  const chat = useChat({
-    room: ROOM,
-    myId: user.id,
-    onConnectionRefused: auth.refresh,
-    onSessionEnded: auth.sessionEnded,
-  });
+  const connection = useConnection({ onConnectionRefused: auth.refresh, onSessionEnded: auth.sessionEnded });
+  const chat = useRoom({ room: ROOM, myId: user.id });
   const { state } = chat;
   const waiting = state.outbox.filter((item) => item.status !== "failed").length;
 
@@ -32,7 +29,7 @@ export function ChatPage({ user }: { user: User }) {
             </span>{" "}
             general
           </h1>
-          <ConnectionStatus state={chat.connection} waiting={waiting} />
+          <ConnectionStatus state={connection} waiting={waiting} />
         </div>
         <div className="topbar-user">
           <span className="topbar-username" title={user.email}>
@@ -60,10 +57,11 @@ export function ChatPage({ user }: { user: User }) {
           myId={user.id}
           username={user.username}
           now={now}
-          canVote={chat.connection === "connected"}
+          canVote={connection === "connected"}
           onVote={chat.vote}
           onRetry={chat.retry}
           loadOlder={chat.loadOlder}
+          onReachedBottom={chat.forgetOlder}
         />
         {chat.notice !== null && (
           <p className="chat-notice" role="alert">

@@ -35,3 +35,12 @@ export function getSocket(): ChatSocket {
   }
   return shared;
 }
+
+/** Adds every listener of `handlers` to the socket; the function returned removes them all. */
+export function listen(socket: ChatSocket, handlers: Record<string, Listener>): () => void {
+  const entries = Object.entries(handlers);
+  for (const [event, listener] of entries) socket.on(event, listener);
+  return () => {
+    for (const [event, listener] of entries) socket.off(event, listener);
+  };
+}

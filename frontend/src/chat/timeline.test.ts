@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { makeMessage } from "../__tests__/fakeSocket";
-import { chatReducer, initialChatState, type ChatAction, type ChatState } from "./chatState";
+import type { Message, VoteTotals } from "../api/types";
+import { chatReducer, initialChatState, type ChatAction, type ChatState } from "./timeline";
 
 const ME = 1;
 
@@ -11,6 +12,10 @@ function run(actions: ChatAction[], start: ChatState = initialChatState): ChatSt
 function joinedWith(ids: number[], seq = Math.max(0, ...ids)): ChatState {
   return run([{ type: "joined", messages: ids.map((id) => makeMessage({ id })), seq, hasMore: true, replace: true }]);
 }
+
+const received = (message: Message): ChatAction => ({ type: "broadcast", messages: [message], votes: [], covers: [] });
+const voted = (totals: VoteTotals): ChatAction => ({ type: "broadcast", messages: [], votes: [totals], covers: [] });
+const covered = (covers: [number, number][]): ChatAction => ({ type: "broadcast", messages: [], votes: [], covers });
 
 const ids = (state: ChatState) => state.messages.map((message) => message.id);
 
@@ -26,7 +31,7 @@ describe("chatReducer: the message list", () => {
       },
     ]);
     expect(ids(state)).toEqual([1, 2, 3]);
-    expect(state.watermark).toBe(7);
+    expect(state.seqs.watermark).toBe(7);
     expect(state.hasMore).toBe(true);
     expect(state.joined).toBe(true);
   });
@@ -35,8 +40,8 @@ describe("chatReducer: the message list", () => {
     const message = makeMessage({ id: 4, seq: 4 });
     const state = run(
       [
-        { type: "message_received", message },
-        { type: "message_received", message },
+        received(message),
+        received(message),
         { type: "joined", messages: [message], seq: 4, hasMore: false, replace: false },
         { type: "older_loaded", messages: [makeMessage({ id: 2 }), message], hasMore: false },
       ],
@@ -48,8 +53,8 @@ describe("chatReducer: the message list", () => {
   it("orders by id when messages arrive out of order", () => {
     const state = run(
       [
-        { type: "message_received", message: makeMessage({ id: 12, seq: 12 }) },
-        { type: "message_received", message: makeMessage({ id: 11, seq: 11 }) },
+        received(makeMessage({ id: 12, seq: 12 })),
+        received(makeMessage({ id: 11, seq: 11 })),
         { type: "older_loaded", messages: [makeMessage({ id: 5 }), makeMessage({ id: 6 })], hasMore: false },
       ],
       joinedWith([8, 10], 10),
@@ -65,10 +70,10 @@ describe("chatReducer: the message list", () => {
       joinedWith([1], 8),
     );
     expect(state.outbox).toEqual([expect.objectContaining({ clientId: "c-1", status: "pending" })]);
-    state = run([{ type: "send_acked", clientId: "c-1", message: sent }, { type: "message_received", message: sent }], state);
+    state = run([{ type: "send_acked", clientId: "c-1", message: sent }, received(sent)], state);
     expect(state.outbox).toEqual([]);
     expect(ids(state)).toEqual([1, 9]);
-    expect(state.watermark).toBe(9);
+    expect(state.seqs.watermark).toBe(9);
   });
 
   it("settles a pending message when the broadcast comes before the ack", () => {
@@ -76,7 +81,7 @@ describe("chatReducer: the message list", () => {
     const state = run(
       [
         { type: "send_started", clientId: "c-1", body: "hi", createdAt: "2026-11-28T10:00:00Z", online: true },
-        { type: "message_received", message: sent },
+        received(sent),
         { type: "send_acked", clientId: "c-1", message: sent },
       ],
       joinedWith([1], 8),
@@ -90,7 +95,7 @@ describe("chatReducer: the message list", () => {
     const state = run(
       [
         { type: "send_started", clientId: "c-1", body: "hi", createdAt: "2026-11-28T10:00:00Z", online: true },
-        { type: "message_received", message: theirs },
+        received(theirs),
       ],
       joinedWith([1], 8),
     );
@@ -131,38 +136,38 @@ describe("chatReducer: votes and the room timeline", () => {
       [{ type: "vote_acked", ack: { ok: true, message_id: 2, upvotes: 1, downvotes: 0, score: 1, my_vote: 1, seq: 3 } }],
       state,
     );
-    expect(state.messages[1]).toMatchObject({ score: 1, myVote: 1, seq: 3 });
+    expect(state.messages[1]).toMatchObject({ score: 1, my_vote: 1, seq: 3 });
     state = run(
-      [{ type: "vote_received", totals: { message_id: 2, upvotes: 2, downvotes: 1, score: 1, seq: 4 } }],
+      [voted({ message_id: 2, upvotes: 2, downvotes: 1, score: 1, seq: 4 })],
       state,
     );
-    expect(state.messages[1]).toMatchObject({ upvotes: 2, downvotes: 1, score: 1, myVote: 1, seq: 4 });
-    expect(state.watermark).toBe(4);
+    expect(state.messages[1]).toMatchObject({ upvotes: 2, downvotes: 1, score: 1, my_vote: 1, seq: 4 });
+    expect(state.seqs.watermark).toBe(4);
   });
 
   it("ignores a vote broadcast that is not newer than the held state", () => {
     let state = joinedWith([1], 1);
-    state = run([{ type: "vote_received", totals: { message_id: 1, upvotes: 3, downvotes: 0, score: 3, seq: 5 } }], state);
-    state = run([{ type: "vote_received", totals: { message_id: 1, upvotes: 2, downvotes: 0, score: 2, seq: 4 } }], state);
-    state = run([{ type: "vote_received", totals: { message_id: 1, upvotes: 9, downvotes: 0, score: 9, seq: 5 } }], state);
+    state = run([voted({ message_id: 1, upvotes: 3, downvotes: 0, score: 3, seq: 5 })], state);
+    state = run([voted({ message_id: 1, upvotes: 2, downvotes: 0, score: 2, seq: 4 })], state);
+    state = run([voted({ message_id: 1, upvotes: 9, downvotes: 0, score: 9, seq: 5 })], state);
     expect(state.messages[0]).toMatchObject({ score: 3, seq: 5 });
   });
 
   it("ignores a stale data broadcast and keeps the newer state", () => {
     let state = joinedWith([1], 1);
-    state = run([{ type: "vote_received", totals: { message_id: 1, upvotes: 1, downvotes: 0, score: 1, seq: 2 } }], state);
-    state = run([{ type: "message_received", message: makeMessage({ id: 1, seq: 1 }) }], state);
+    state = run([voted({ message_id: 1, upvotes: 1, downvotes: 0, score: 1, seq: 2 })], state);
+    state = run([received(makeMessage({ id: 1, seq: 1 }))], state);
     expect(state.messages[0]).toMatchObject({ score: 1, seq: 2 });
   });
 
   it("takes our own vote from a late ack but not its older totals", () => {
     let state = joinedWith([1], 1);
-    state = run([{ type: "vote_received", totals: { message_id: 1, upvotes: 2, downvotes: 0, score: 2, seq: 3 } }], state);
+    state = run([voted({ message_id: 1, upvotes: 2, downvotes: 0, score: 2, seq: 3 })], state);
     state = run(
       [{ type: "vote_acked", ack: { ok: true, message_id: 1, upvotes: 1, downvotes: 0, score: 1, my_vote: 1, seq: 2 } }],
       state,
     );
-    expect(state.messages[0]).toMatchObject({ score: 2, myVote: 1, seq: 3 });
+    expect(state.messages[0]).toMatchObject({ score: 2, my_vote: 1, seq: 3 });
   });
 
   it("removes our vote when the ack says my_vote 0", () => {
@@ -173,34 +178,34 @@ describe("chatReducer: votes and the room timeline", () => {
       [{ type: "vote_acked", ack: { ok: true, message_id: 1, upvotes: 0, downvotes: 0, score: 0, my_vote: 0, seq: 2 } }],
       state,
     );
-    expect(state.messages[0]).toMatchObject({ score: 0, myVote: 0 });
+    expect(state.messages[0]).toMatchObject({ score: 0, my_vote: 0 });
   });
 
   it("keeps our vote when a data broadcast (my_vote 0) brings a newer state", () => {
     let state = run(
       [{ type: "joined", messages: [makeMessage({ id: 1, my_vote: -1, downvotes: 1, score: -1 })], seq: 1, hasMore: false, replace: true }],
     );
-    state = run([{ type: "message_received", message: makeMessage({ id: 1, seq: 2, downvotes: 1, score: -1 }) }], state);
-    expect(state.messages[0]?.myVote).toBe(-1);
+    state = run([received(makeMessage({ id: 1, seq: 2, downvotes: 1, score: -1 }))], state);
+    expect(state.messages[0]?.my_vote).toBe(-1);
   });
 
   it("advances the watermark only over changes without a gap", () => {
     let state = joinedWith([1], 10);
-    state = run([{ type: "vote_received", totals: { message_id: 1, upvotes: 1, downvotes: 0, score: 1, seq: 12 } }], state);
-    expect(state.watermark).toBe(10);
-    state = run([{ type: "message_received", message: makeMessage({ id: 2, seq: 11 }) }], state);
-    expect(state.watermark).toBe(12);
-    expect(state.seenAbove).toEqual([]);
+    state = run([voted({ message_id: 1, upvotes: 1, downvotes: 0, score: 1, seq: 12 })], state);
+    expect(state.seqs.watermark).toBe(10);
+    state = run([received(makeMessage({ id: 2, seq: 11 }))], state);
+    expect(state.seqs.watermark).toBe(12);
+    expect(state.seqs.seenAbove).toEqual([]);
   });
 
   it("counts the seqs a paced vote entry covers as seen", () => {
     let state = joinedWith([1], 10);
     // Changes 11 and 12 of message 1 were collapsed into the entry at 13.
-    state = run([{ type: "vote_received", totals: { message_id: 1, upvotes: 3, downvotes: 0, score: 3, seq: 13 } }], state);
-    expect(state.watermark).toBe(10);
-    state = run([{ type: "seqs_covered", ranges: [[11, 13]] }], state);
-    expect(state.watermark).toBe(13);
-    expect(state.seenAbove).toEqual([]);
+    state = run([voted({ message_id: 1, upvotes: 3, downvotes: 0, score: 3, seq: 13 })], state);
+    expect(state.seqs.watermark).toBe(10);
+    state = run([covered([[11, 13]])], state);
+    expect(state.seqs.watermark).toBe(13);
+    expect(state.seqs.seenAbove).toEqual([]);
     expect(state.messages[0]?.upvotes).toBe(3);
   });
 
@@ -220,7 +225,7 @@ describe("chatReducer: votes and the room timeline", () => {
     );
     expect(ids(state)).toEqual([1, 2, 3]);
     expect(state.messages[1]?.score).toBe(3);
-    expect(state.watermark).toBe(6);
+    expect(state.seqs.watermark).toBe(6);
     expect(state.hasMore).toBe(true);
   });
 
@@ -234,16 +239,16 @@ describe("chatReducer: votes and the room timeline", () => {
       state,
     );
     expect(ids(state)).toEqual([2000]);
-    expect(state.watermark).toBe(5000);
+    expect(state.seqs.watermark).toBe(5000);
     expect(state.outbox.map((item) => item.clientId)).toEqual(["c-9"]);
   });
 
   it("keeps a broadcast that arrived before the first join ack when it is newer than the ack", () => {
-    let state = run([{ type: "message_received", message: makeMessage({ id: 8, seq: 8 }) }]);
-    expect(state.watermark).toBeNull();
+    let state = run([received(makeMessage({ id: 8, seq: 8 }))]);
+    expect(state.seqs.watermark).toBeNull();
     state = run([{ type: "joined", messages: [makeMessage({ id: 6, seq: 7 })], seq: 7, hasMore: false, replace: true }], state);
     expect(ids(state)).toEqual([6, 8]);
-    expect(state.watermark).toBe(8);
+    expect(state.seqs.watermark).toBe(8);
   });
 });
 
@@ -251,8 +256,8 @@ describe("chatReducer: a vote that overtakes its message", () => {
   it("applies totals that arrived before the message, when the message comes", () => {
     const state = run(
       [
-        { type: "vote_received", totals: { message_id: 3, upvotes: 1, downvotes: 0, score: 1, seq: 5 } },
-        { type: "message_received", message: makeMessage({ id: 3, seq: 3 }) },
+        voted({ message_id: 3, upvotes: 1, downvotes: 0, score: 1, seq: 5 }),
+        received(makeMessage({ id: 3, seq: 3 })),
       ],
       joinedWith([1, 2], 2),
     );
@@ -263,12 +268,63 @@ describe("chatReducer: a vote that overtakes its message", () => {
   it("drops early totals that are older than the message that comes", () => {
     const state = run(
       [
-        { type: "vote_received", totals: { message_id: 3, upvotes: 1, downvotes: 0, score: 1, seq: 3 } },
-        { type: "message_received", message: makeMessage({ id: 3, seq: 4, upvotes: 2, score: 2 }) },
+        voted({ message_id: 3, upvotes: 1, downvotes: 0, score: 1, seq: 3 }),
+        received(makeMessage({ id: 3, seq: 4, upvotes: 2, score: 2 })),
       ],
       joinedWith([1, 2], 2),
     );
     expect(state.messages.find((m) => m.id === 3)).toMatchObject({ upvotes: 2, seq: 4 });
     expect(state.earlyTotals).toEqual([]);
+  });
+});
+
+describe("chatReducer: live news into a long timeline", () => {
+  const long = () => joinedWith(Array.from({ length: 10_000 }, (_, index) => index + 1), 10_000);
+
+  it("applies a whole batch in one step, as its entries one by one", () => {
+    const start = joinedWith([1, 2], 2);
+    const batch = {
+      messages: [makeMessage({ id: 4, seq: 4 }), makeMessage({ id: 3, seq: 3 })],
+      votes: [{ message_id: 1, upvotes: 2, downvotes: 0, score: 2, seq: 6 }],
+      covers: [[5, 6]] as [number, number][],
+    };
+    const atOnce = run([{ type: "broadcast", ...batch }], start);
+    const oneByOne = run(
+      [received(batch.messages[0]!), received(batch.messages[1]!), voted(batch.votes[0]!), covered(batch.covers)],
+      start,
+    );
+    expect(atOnce).toEqual(oneByOne);
+    expect(ids(atOnce)).toEqual([1, 2, 3, 4]);
+    expect(atOnce.seqs.watermark).toBe(6);
+  });
+
+  it("appends a new message and keeps every held one as it was", () => {
+    const before = long();
+    const after = run([received(makeMessage({ id: 10_001, seq: 10_001 }))], before);
+    expect(after.messages).toHaveLength(10_001);
+    expect(after.messages.slice(0, -1).every((message, index) => message === before.messages[index])).toBe(true);
+    expect(after.messages[10_000]?.id).toBe(10_001);
+  });
+
+  it("replaces one message in place when news about it comes", () => {
+    const before = long();
+    const after = run([voted({ message_id: 5_000, upvotes: 1, downvotes: 0, score: 1, seq: 10_001 })], before);
+    expect(after.messages[4_999]).toMatchObject({ id: 5_000, score: 1 });
+    expect(after.messages[4_998]).toBe(before.messages[4_998]);
+    expect(after.messages[5_000]).toBe(before.messages[5_000]);
+  });
+
+  it("returns the same state for a broadcast it already holds", () => {
+    const before = long();
+    expect(run([received(before.messages[20]!)], before).messages).toBe(before.messages);
+  });
+
+  it("forgets the oldest messages beyond what it keeps, and says older ones exist", () => {
+    const before = long();
+    const after = run([{ type: "older_forgotten", keep: 1_000 }], { ...before, hasMore: false });
+    expect(after.messages).toHaveLength(1_000);
+    expect(after.messages[0]?.id).toBe(9_001);
+    expect(after.hasMore).toBe(true);
+    expect(run([{ type: "older_forgotten", keep: 20_000 }], before)).toBe(before);
   });
 });

@@ -1,0 +1,271 @@
+import type { BatchEvent, FailedAck, HistoryAck, JoinAck, Message, SendAck, VoteAck, VoteEvent } from "../api/types";
+import { Observable } from "../lib/observable";
+import { listen, type AckCallback, type ChatSocket } from "../socket/socket";
+import { createChatStore, findMessage, type ChatStore } from "./timeline";
+
+/** How long to wait for an ack before calling a request failed. */
+export const ACK_TIMEOUT_MS = 10_000;
+const REJOIN_DELAY_MS = 1_000;
+/** A gap in the room's seq numbers open this long means a broadcast was lost: catch up. */
+export const GAP_TIMEOUT_MS = 1_000;
+/** How many messages a room keeps while the reader follows its newest ones. */
+export const KEPT_AT_BOTTOM = 1_000;
+/**
+ * How far past KEPT_AT_BOTTOM a room grows before it forgets: forgetting shifts every row of
+ * the list, so it happens in steps, not once per new message.
+ */
+export const FORGET_STEP = 250;
+
+export type VoteDirection = "upvote" | "downvote";
+
+/** What a room shows besides its timeline. */
+export interface RoomNotices {
+  /** The newest message from someone else, for the aria-live region. */
+  announcement: string;
+  /** A problem to show near the composer (a refused vote, a failed page load). */
+  notice: string | null;
+}
+
+export interface RoomSessionOptions {
+  socket: ChatSocket;
+  room: string;
+  /** The reader's user id, to tell our own messages from others'. */
+  myId: number;
+  /** Makes client ids; tests pass a predictable one. */
+  makeClientId?: () => string;
+}
+
+function isFailed(response: unknown): response is FailedAck {
+  return typeof response === "object" && response !== null && (response as { ok?: unknown }).ok !== true;
+}
+
+function failureMessage(response: unknown): string {
+  if (isFailed(response) && typeof response.error?.message === "string") return response.error.message;
+  return "The server refused the request.";
+}
+
+/**
+ * One joined room over the tab's shared socket: joins on every connect (with
+ * after_seq = watermark after the first), re-joins when a seq gap stays open, keeps the
+ * timeline in its store and sends the outbox once a join has caught up.
+ *
+ * It owns nothing of the connection itself (see Connection), so several sessions, one per
+ * open room, can share the socket; each ignores broadcasts for other rooms. `start` and
+ * `close` may alternate; the timeline survives them.
+ */
+export class RoomSession {
+  readonly store: ChatStore;
+  readonly notices = new Observable<RoomNotices>({ announcement: "", notice: null });
+  readonly room: string;
+  private readonly socket: ChatSocket;
+  private readonly myId: number;
+  private readonly makeClientId: () => string;
+  private stop: (() => void) | null = null;
+  private rejoinTimer: ReturnType<typeof setTimeout> | undefined;
+  private gapTimer: ReturnType<typeof setTimeout> | undefined;
+  private joining = false;
+  private loadingOlder = false;
+
+  constructor({ socket, room, myId, makeClientId }: RoomSessionOptions) {
+    this.socket = socket;
+    this.room = room;
+    this.myId = myId;
+    this.makeClientId = makeClientId ?? (() => crypto.randomUUID());
+    this.store = createChatStore(myId);
+  }
+
+  /** Listens to the socket and joins now if it is connected (else on its next connect). */
+  start(): void {
+    if (this.stop !== null) return;
+    const unlisten = listen(this.socket, {
+      connect: () => this.join(),
+      disconnect: () => this.store.dispatch({ type: "left" }),
+      data: (message: Message) => this.receive({ room: message.room, data: [message], vote: [] }),
+      vote: (totals: VoteEvent) => this.receive({ room: totals.room, data: [], vote: [totals] }),
+      batch: (batch: BatchEvent) => this.receive(batch),
+    });
+    const unwatch = this.store.subscribe(() => this.watchGaps());
+    this.stop = () => {
+      unlisten();
+      unwatch();
+      clearTimeout(this.rejoinTimer);
+      clearTimeout(this.gapTimer);
+      this.gapTimer = undefined;
+    };
+    if (this.socket.connected) this.join();
+  }
+
+  /** Stops listening; the socket stays open for the tab's other rooms. */
+  close(): void {
+    this.stop?.();
+    this.stop = null;
+  }
+
+  private get live(): boolean {
+    return this.stop !== null;
+  }
+
+  readonly send = (body: string): void => {
+    const trimmed = body.trim();
+    if (trimmed === "") return;
+    this.startSend(this.makeClientId(), trimmed, new Date().toISOString());
+  }
+
+  /** Sends a failed message again with the same client_id: if it did land, the server returns it. */
+  readonly retry = (clientId: string): void => {
+    const item = this.store.getState().outbox.find((entry) => entry.clientId === clientId);
+    if (item !== undefined) this.startSend(clientId, item.body, item.createdAt);
+  }
+
+  /**
+   * A vote is a toggle and carries no client id, so one whose fate is unknown must not be
+   * replayed (docs/protocol.md): while offline it is refused here, not queued.
+   */
+  readonly vote = (messageId: number, direction: VoteDirection): void => {
+    if (!this.socket.connected) {
+      this.setNotice("You are offline: the vote was not sent. Vote again once you are back.");
+      return;
+    }
+    this.socket.timeout(ACK_TIMEOUT_MS).emit(direction, { message_id: messageId }, (err, response) => {
+      if (err !== null) {
+        this.setNotice("The vote was not counted: no answer from the server.");
+        return;
+      }
+      if (isFailed(response)) {
+        this.setNotice(`The vote was not counted: ${failureMessage(response)}`);
+        return;
+      }
+      this.setNotice(null);
+      this.store.dispatch({ type: "vote_acked", ack: response as VoteAck });
+    });
+  }
+
+  /** Loads the page before the oldest held message; resolves when it is in (or failed). */
+  readonly loadOlder = (): Promise<void> => {
+    return new Promise<void>((resolve) => {
+      const { messages, hasMore } = this.store.getState();
+      const oldest = messages[0];
+      if (this.loadingOlder || !hasMore || oldest === undefined || !this.socket.connected) {
+        resolve();
+        return;
+      }
+      this.loadingOlder = true;
+      const payload = { room: this.room, before: oldest.id };
+      this.socket.timeout(ACK_TIMEOUT_MS).emit("get_previous_messages", payload, (err, response) => {
+        this.loadingOlder = false;
+        if (err !== null || isFailed(response)) {
+          this.setNotice("Older messages could not be loaded.");
+        } else {
+          const page = response as HistoryAck;
+          this.store.dispatch({ type: "older_loaded", messages: page.messages, hasMore: page.has_more });
+        }
+        resolve();
+      });
+    });
+  }
+
+  /**
+   * The reader is at the newest messages: forget all but the latest KEPT_AT_BOTTOM, so a tab
+   * left open in a busy room does not grow without end. Scrolling up loads them again.
+   */
+  readonly forgetOlder = (): void => {
+    if (this.loadingOlder || this.store.getState().messages.length <= KEPT_AT_BOTTOM + FORGET_STEP) return;
+    this.store.dispatch({ type: "older_forgotten", keep: KEPT_AT_BOTTOM });
+  }
+
+  private startSend(clientId: string, body: string, createdAt: string): void {
+    const online = this.socket.connected;
+    this.store.dispatch({ type: "send_started", clientId, body, createdAt, online });
+    if (online) this.emitSend(clientId, body);
+  }
+
+  private emitSend(clientId: string, body: string): void {
+    const ack: AckCallback = (err, response) => {
+      if (err !== null) {
+        // A dropped connection is not the message's fault: it waits in the outbox for the
+        // next connect. A connection that stayed up without answering is a failure.
+        if (!this.socket.connected) this.store.dispatch({ type: "send_interrupted", clientId });
+        else this.store.dispatch({ type: "send_failed", clientId, error: "No answer from the server." });
+        return;
+      }
+      if (isFailed(response)) {
+        this.store.dispatch({ type: "send_failed", clientId, error: failureMessage(response) });
+        return;
+      }
+      this.store.dispatch({ type: "send_acked", clientId, message: (response as SendAck).message });
+    };
+    this.socket.timeout(ACK_TIMEOUT_MS).emit("data", { room: this.room, body, client_id: clientId }, ack);
+  }
+
+  private flushOutbox(): void {
+    const queued = this.store.getState().outbox.filter((item) => item.status === "queued");
+    if (queued.length === 0) return;
+    this.store.dispatch({ type: "outbox_flushing", clientIds: queued.map((item) => item.clientId) });
+    for (const item of queued) this.emitSend(item.clientId, item.body);
+  }
+
+  private join(): void {
+    const { watermark } = this.store.getState().seqs;
+    const payload = watermark === null ? { room: this.room } : { room: this.room, after_seq: watermark };
+    this.joining = true;
+    this.socket.timeout(ACK_TIMEOUT_MS).emit("join", payload, (err, response) => {
+      this.joining = false;
+      if (!this.live) return;
+      if (err !== null) {
+        if (this.socket.connected) this.rejoinTimer = setTimeout(() => this.join(), REJOIN_DELAY_MS);
+        return;
+      }
+      if (isFailed(response)) {
+        this.setNotice(`Could not join the room: ${failureMessage(response)}`);
+        return;
+      }
+      const ack = response as JoinAck;
+      this.store.dispatch({
+        type: "joined",
+        messages: ack.messages,
+        seq: ack.seq,
+        hasMore: ack.has_more,
+        replace: watermark === null || ack.reset === true,
+      });
+      // After the catch-up, so the echo of a message that did land is matched against history.
+      this.flushOutbox();
+    });
+  }
+
+  // A broadcast that arrived ahead of a missing seq leaves a gap; if nothing fills it soon,
+  // the missing change was lost on the way and a join with after_seq fetches it.
+  private watchGaps(): void {
+    if (!this.store.getState().seqs.hasGap) {
+      clearTimeout(this.gapTimer);
+      this.gapTimer = undefined;
+      return;
+    }
+    if (this.gapTimer !== undefined) return;
+    this.gapTimer = setTimeout(() => {
+      this.gapTimer = undefined;
+      if (!this.live || !this.socket.connected || this.joining) return;
+      if (this.store.getState().seqs.hasGap) this.join();
+    }, GAP_TIMEOUT_MS);
+  }
+
+  /** A `data`, `vote` or `batch` event: applied in one dispatch, as its entries one by one would be. */
+  private receive(batch: BatchEvent): void {
+    if (batch.room !== undefined && batch.room !== this.room) return;
+    const messages = batch.data ?? [];
+    const votes = batch.vote ?? [];
+    const covers = batch.covers ?? [];
+    const held = this.store.getState().messages;
+    const news = messages.filter((message) => message.author.id !== this.myId && findMessage(held, message.id) === undefined);
+    this.store.dispatch({ type: "broadcast", messages, votes, covers });
+    const latest = news[news.length - 1];
+    if (latest !== undefined) this.announce(`${latest.author.username}: ${latest.body.slice(0, 200)}`);
+  }
+
+  private announce(announcement: string): void {
+    this.notices.set({ ...this.notices.get(), announcement });
+  }
+
+  private setNotice(notice: string | null): void {
+    if (this.notices.get().notice !== notice) this.notices.set({ ...this.notices.get(), notice });
+  }
+}

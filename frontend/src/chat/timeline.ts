@@ -1,0 +1,257 @@
+import type { Message, Vote, VoteAck, VoteTotals } from "../api/types";
+import { Observable } from "../lib/observable";
+import { lowerBound, SeqTracker } from "./seqTracker";
+
+/**
+ * A message written here and not yet acknowledged.
+ * queued: written while offline, sent on the next connect.
+ * pending: sent, waiting for the ack.
+ * failed: the server refused it or did not answer; the person may retry.
+ */
+export interface OutgoingMessage {
+  clientId: string;
+  body: string;
+  createdAt: string;
+  status: "queued" | "pending" | "failed";
+  error: string | null;
+}
+
+/** One room's timeline as this client holds it. */
+export interface ChatState {
+  /**
+   * Committed messages as the server sent them, ordered by id (the order of creation). Each
+   * one's `seq` is that of the state held: older news about it is ignored.
+   */
+  messages: Message[];
+  outbox: OutgoingMessage[];
+  /** Which of the room's numbered changes were applied. */
+  seqs: SeqTracker;
+  /** Whether older messages than the first held one exist on the server. */
+  hasMore: boolean;
+  joined: boolean;
+  /**
+   * Vote totals that arrived for a message not held yet. With several server processes a
+   * message's `data` can arrive after a newer `vote` about it; the totals wait here and
+   * apply when the message comes, so it is not left at its older state.
+   */
+  earlyTotals: VoteTotals[];
+}
+
+/** Votes on messages never loaded here (old history) would otherwise pile up. */
+const MAX_EARLY_TOTALS = 500;
+
+export const initialChatState: ChatState = {
+  messages: [],
+  outbox: [],
+  seqs: SeqTracker.unjoined,
+  hasMore: false,
+  joined: false,
+  earlyTotals: [],
+};
+
+export type ChatAction =
+  | { type: "joined"; messages: Message[]; seq: number; hasMore: boolean; replace: boolean }
+  /** Live news: a `data`, a `vote` or a whole `batch`, applied at once. */
+  | { type: "broadcast"; messages: Message[]; votes: VoteTotals[]; covers: [number, number][] }
+  | { type: "vote_acked"; ack: VoteAck }
+  | { type: "older_loaded"; messages: Message[]; hasMore: boolean }
+  | { type: "older_forgotten"; keep: number }
+  | { type: "send_started"; clientId: string; body: string; createdAt: string; online: boolean }
+  | { type: "send_acked"; clientId: string; message: Message }
+  | { type: "send_failed"; clientId: string; error: string }
+  | { type: "send_interrupted"; clientId: string }
+  | { type: "outbox_flushing"; clientIds: string[] }
+  | { type: "left" };
+
+type MyVoteSource = "reader" | "broadcast";
+
+const byId = (message: Message) => message.id;
+
+/** The held message with this id, found by binary search. */
+export function findMessage(messages: readonly Message[], id: number): Message | undefined {
+  const found = messages[lowerBound(messages, id, byId)];
+  return found?.id === id ? found : undefined;
+}
+
+/**
+ * Merges messages into the held list: deduplicated by id, ordered by id, and a message
+ * whose seq is not newer than the state held is ignored. Broadcasts carry my_vote 0,
+ * so for them the held own vote is kept. Only the incoming messages are sorted; the held
+ * list is walked once from where the first of them goes, so a live message is an append.
+ */
+function mergeMessages(held: Message[], incoming: readonly Message[], source: MyVoteSource): Message[] {
+  if (incoming.length === 0) return held;
+  const newest = new Map<number, Message>();
+  for (const message of incoming) {
+    const seen = newest.get(message.id);
+    if (seen === undefined || message.seq > seen.seq) newest.set(message.id, message);
+  }
+  const arriving = [...newest.values()].sort((a, b) => a.id - b.id);
+  let index = lowerBound(held, (arriving[0] as Message).id, byId);
+  const merged = held.slice(0, index);
+  let changed = false;
+  for (const message of arriving) {
+    while (index < held.length && (held[index] as Message).id < message.id) merged.push(held[index++] as Message);
+    const current = held[index]?.id === message.id ? held[index] : undefined;
+    if (current === undefined) {
+      merged.push(message);
+      changed = true;
+      continue;
+    }
+    index += 1;
+    if (message.seq <= current.seq) {
+      merged.push(current);
+      continue;
+    }
+    merged.push(source === "broadcast" ? { ...message, my_vote: current.my_vote } : message);
+    changed = true;
+  }
+  if (!changed) return held;
+  for (; index < held.length; index += 1) merged.push(held[index] as Message);
+  return merged;
+}
+
+/** Drops from the outbox the entries that committed messages of ours answer. */
+function settleOutbox(outbox: OutgoingMessage[], messages: readonly Message[], myId: number | null): OutgoingMessage[] {
+  const answered = new Set<string>();
+  for (const message of messages) {
+    if (message.client_id === null) continue;
+    if (myId !== null && message.author.id !== myId) continue;
+    answered.add(message.client_id);
+  }
+  if (answered.size === 0) return outbox;
+  const next = outbox.filter((item) => !answered.has(item.clientId));
+  return next.length === outbox.length ? outbox : next;
+}
+
+function applyTotals(held: Message[], totals: VoteTotals, myVote: Vote | null): Message[] {
+  const index = lowerBound(held, totals.message_id, byId);
+  const current = held[index];
+  if (current?.id !== totals.message_id) return held;
+  const newer = totals.seq > current.seq;
+  if (!newer && (myVote === null || myVote === current.my_vote)) return held;
+  const next: Message = newer
+    ? { ...current, upvotes: totals.upvotes, downvotes: totals.downvotes, score: totals.score, seq: totals.seq }
+    : { ...current };
+  // The ack is the only source of our own vote, so it applies even when a later broadcast
+  // already brought newer totals.
+  if (myVote !== null) next.my_vote = myVote;
+  const copy = held.slice();
+  copy[index] = next;
+  return copy;
+}
+
+/** Keeps totals for a message not held yet (the newest per message, a bounded number). */
+function keepEarly(early: VoteTotals[], totals: VoteTotals): VoteTotals[] {
+  const existing = early.find((item) => item.message_id === totals.message_id);
+  if (existing !== undefined && existing.seq >= totals.seq) return early;
+  const rest = early.filter((item) => item.message_id !== totals.message_id);
+  return [...rest, totals].slice(-MAX_EARLY_TOTALS);
+}
+
+/** Applies waiting totals to messages that are now held. */
+function applyEarly(state: ChatState): ChatState {
+  if (state.earlyTotals.length === 0) return state;
+  const ready = state.earlyTotals.filter((totals) => findMessage(state.messages, totals.message_id) !== undefined);
+  if (ready.length === 0) return state;
+  let messages = state.messages;
+  for (const totals of ready) messages = applyTotals(messages, totals, null);
+  return { ...state, messages, earlyTotals: state.earlyTotals.filter((totals) => !ready.includes(totals)) };
+}
+
+/** The chat store's reducer. `myId` is the reader's user id, used to match our own sends. */
+export function chatReducer(state: ChatState, action: ChatAction, myId: number | null = null): ChatState {
+  const next = reduce(state, action, myId);
+  return next === state ? state : applyEarly(next);
+}
+
+function reduce(state: ChatState, action: ChatAction, myId: number | null): ChatState {
+  switch (action.type) {
+    case "joined": {
+      const outbox = settleOutbox(state.outbox, action.messages, myId);
+      if (action.replace) {
+        // A first join or a reset: the page replaces what is held. Broadcasts that arrived
+        // before the ack and are newer than it are kept.
+        const newer = state.messages.filter((message) => message.seq > action.seq);
+        const messages = mergeMessages(mergeMessages([], action.messages, "reader"), newer, "reader");
+        return { ...state, messages, outbox, hasMore: action.hasMore, joined: true, seqs: state.seqs.rebase(action.seq) };
+      }
+      const messages = mergeMessages(state.messages, action.messages, "reader");
+      const seqs = state.seqs.rebase(Math.max(action.seq, state.seqs.watermark ?? 0));
+      return { ...state, messages, outbox, joined: true, seqs };
+    }
+    case "broadcast": {
+      let messages = mergeMessages(state.messages, action.messages, "broadcast");
+      let { seqs, earlyTotals } = state;
+      for (const message of action.messages) seqs = seqs.note(message.seq);
+      for (const totals of action.votes) {
+        if (findMessage(messages, totals.message_id) === undefined) earlyTotals = keepEarly(earlyTotals, totals);
+        else messages = applyTotals(messages, totals, null);
+        seqs = seqs.note(totals.seq);
+      }
+      // Paced vote totals stand for earlier changes of their message: those seqs are seen.
+      for (const [first, last] of action.covers) seqs = seqs.cover(first, last);
+      const outbox = settleOutbox(state.outbox, action.messages, myId);
+      return { ...state, messages, outbox, seqs, earlyTotals };
+    }
+    case "vote_acked": {
+      const messages = applyTotals(state.messages, action.ack, action.ack.my_vote);
+      return { ...state, messages, seqs: state.seqs.note(action.ack.seq) };
+    }
+    case "older_loaded":
+      return { ...state, messages: mergeMessages(state.messages, action.messages, "reader"), hasMore: action.hasMore };
+    case "older_forgotten": {
+      if (state.messages.length <= action.keep) return state;
+      return { ...state, messages: state.messages.slice(-action.keep), hasMore: true };
+    }
+    case "send_started": {
+      const existing = state.outbox.find((item) => item.clientId === action.clientId);
+      const status = action.online ? "pending" : "queued";
+      if (existing !== undefined) {
+        return { ...state, outbox: updateOutbox(state.outbox, [action.clientId], { status, error: null }) };
+      }
+      const item: OutgoingMessage = {
+        clientId: action.clientId,
+        body: action.body,
+        createdAt: action.createdAt,
+        status,
+        error: null,
+      };
+      return { ...state, outbox: [...state.outbox, item] };
+    }
+    case "send_acked": {
+      const messages = mergeMessages(state.messages, [action.message], "reader");
+      const outbox = state.outbox.filter((item) => item.clientId !== action.clientId);
+      return { ...state, messages, outbox, seqs: state.seqs.note(action.message.seq) };
+    }
+    case "send_failed":
+      return { ...state, outbox: updateOutbox(state.outbox, [action.clientId], { status: "failed", error: action.error }) };
+    case "send_interrupted":
+      return { ...state, outbox: updateOutbox(state.outbox, [action.clientId], { status: "queued", error: null }) };
+    case "outbox_flushing":
+      return { ...state, outbox: updateOutbox(state.outbox, action.clientIds, { status: "pending", error: null }) };
+    case "left":
+      return { ...state, joined: false };
+  }
+}
+
+function updateOutbox(outbox: OutgoingMessage[], clientIds: string[], patch: Partial<OutgoingMessage>): OutgoingMessage[] {
+  const ids = new Set(clientIds);
+  return outbox.map((item) => (ids.has(item.clientId) ? { ...item, ...patch } : item));
+}
+
+/** A minimal external store, so socket handlers read the current state synchronously. */
+export interface ChatStore {
+  getState(): ChatState;
+  dispatch(action: ChatAction): void;
+  subscribe(listener: () => void): () => void;
+}
+
+export function createChatStore(myId: number | null, initial: ChatState = initialChatState): ChatStore {
+  const state = new Observable(initial);
+  return {
+    getState: state.get,
+    dispatch: (action) => state.set(chatReducer(state.get(), action, myId)),
+    subscribe: state.subscribe,
+  };
+}
