@@ -1,6 +1,5 @@
 import { useId, useRef, useState, type FormEvent, type KeyboardEvent } from "react";
-
-export const MAX_BODY = 4000;
+import { BODY_MAX } from "../lib/validation";
 
 interface ComposerProps {
   onSend(body: string): void;
@@ -12,7 +11,7 @@ export function Composer({ onSend }: ComposerProps) {
   const textarea = useRef<HTMLTextAreaElement>(null);
   const counterId = useId();
   const length = Array.from(body.trim()).length;
-  const tooLong = length > MAX_BODY;
+  const tooLong = length > BODY_MAX;
 
   const send = () => {
     if (body.trim() === "" || tooLong) return;
@@ -45,11 +44,11 @@ export function Composer({ onSend }: ComposerProps) {
         onChange={(event) => setBody(event.target.value)}
         onKeyDown={onKeyDown}
         aria-invalid={tooLong ? true : undefined}
-        aria-describedby={length > MAX_BODY - 500 ? counterId : undefined}
+        aria-describedby={length > BODY_MAX - 500 ? counterId : undefined}
       />
-      {length > MAX_BODY - 500 && (
+      {length > BODY_MAX - 500 && (
         <p id={counterId} className={tooLong ? "composer-count composer-count-over" : "composer-count"}>
-          {length}/{MAX_BODY}
+          {length}/{BODY_MAX}
         </p>
       )}
       <button type="submit" className="button button-primary composer-send" disabled={body.trim() === "" || tooLong}>
