@@ -72,6 +72,12 @@ class Config:
     max_queued_packets: int = 2000
     # Namespaces this deployment's keys and channels in a shared Redis.
     redis_prefix: str = "chatroom"
+    # Proxies in front of the server whose X-Forwarded-For/-Proto are believed (0: none).
+    trusted_proxies: int = 0
+    # Host names the server answers to (empty: any), against DNS rebinding.
+    allowed_hosts: tuple[str, ...] = ()
+    # Log-in sessions one user may hold; a new log-in past this ends the oldest.
+    max_sessions_per_user: int = 20
     testing: bool = False
 
     @property
@@ -107,6 +113,10 @@ class Config:
         origins = tuple(o.strip().rstrip("/") for o in env.get("CHATROOM_ALLOWED_ORIGINS", "").split(",") if o.strip())
         if "*" in origins:
             raise ConfigError("CHATROOM_ALLOWED_ORIGINS may not contain '*': list the origins")
+        hosts = tuple(h.strip().lower() for h in env.get("CHATROOM_ALLOWED_HOSTS", "").split(",") if h.strip())
+        trusted_proxies_raw = env.get("CHATROOM_TRUSTED_PROXIES", "").strip() or "0"
+        if not trusted_proxies_raw.isdigit():
+            raise ConfigError(f"CHATROOM_TRUSTED_PROXIES must be a whole number, got {trusted_proxies_raw!r}")
         values: dict[str, object] = dict(
             database_url=normalize_database_url(database_url),
             secret_key=secret,
@@ -132,6 +142,11 @@ class Config:
             redis_prefix=env.get("CHATROOM_REDIS_PREFIX", "chatroom"),
             max_queued_packets=_positive(
                 "CHATROOM_MAX_QUEUED_PACKETS", env.get("CHATROOM_MAX_QUEUED_PACKETS"), 2000
+            ),
+            trusted_proxies=int(trusted_proxies_raw),
+            allowed_hosts=hosts,
+            max_sessions_per_user=_positive(
+                "CHATROOM_MAX_SESSIONS_PER_USER", env.get("CHATROOM_MAX_SESSIONS_PER_USER"), 20
             ),
         )
         values.update(overrides)

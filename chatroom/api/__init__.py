@@ -9,6 +9,7 @@ from werkzeug.exceptions import HTTPException
 
 from chatroom.errors import ChatError
 from chatroom.failures import as_chat_error
+from chatroom.jsondepth import MAX_DEPTH
 from chatroom.schemas import Payload
 
 P = TypeVar("P", bound=Payload)
@@ -29,7 +30,7 @@ def json_body(schema: type[P]) -> P:
     """The request's JSON object, validated; anything else is a 400 `invalid`."""
     data = request.get_json(silent=True, force=True)
     if not isinstance(data, dict):
-        raise ChatError("invalid", "the body must be a JSON object")
+        raise ChatError("invalid", f"the body must be a JSON object nested at most {MAX_DEPTH} levels deep")
     return schema.model_validate(data)
 
 
