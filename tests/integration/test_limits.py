@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 import uuid
@@ -99,12 +100,17 @@ def nested(depth: int) -> str:
     return "[" * depth + "]" * depth
 
 
+def body_with_nested_field(fields: dict[str, str], depth: int | None) -> str:
+    """`fields` as a JSON object, plus a field "x" nested `depth` deep (none when None)."""
+    text = json.dumps(fields)
+    return text if depth is None else f'{text[:-1]}, "x": {nested(depth)}}}'
+
+
 @pytest.mark.parametrize("path", ["/api/login", "/api/signup"])
 @pytest.mark.parametrize("depth", [MAX_DEPTH + 1, 10_000])
 def test_deeply_nested_bodies_are_400_invalid(limited: ServerProcess, path: str, depth: int) -> None:
-    body = '{"email": "a@example.com", "username": "someone", "password": "wrong guess here", "x": %s}' % nested(
-        depth
-    )
+    fields = {"email": "a@example.com", "username": "someone", "password": "wrong guess here"}
+    body = body_with_nested_field(fields, depth)
     response = requests.post(
         f"{limited.url}{path}", data=body, headers={"Content-Type": "application/json"}, timeout=30
     )
@@ -119,8 +125,7 @@ def test_a_deeply_nested_extra_field_does_not_escape_the_account_limit(limited: 
     statuses = []
     for i in range(30):
         # Every other guess carries a nested field: refused, and the plain ones still count.
-        extra = ', "x": %s' % nested(MAX_DEPTH + 5) if i % 2 else ""
-        body = '{"email": "%s", "password": "guess number %d"%s}' % (email, i, extra)
+        body = body_with_nested_field({"email": email, "password": f"guess {i}"}, MAX_DEPTH + 5 if i % 2 else None)
         response = requests.post(
             f"{limited.url}/api/login", data=body, headers={"Content-Type": "application/json"}, timeout=30
         )
@@ -148,7 +153,8 @@ def test_a_deeply_nested_socket_payload_gets_invalid(limited: ServerProcess) -> 
 
 def test_the_account_budget_is_shared_by_every_spelling_of_the_email(limited: ServerProcess) -> None:
     ChatClient(limited.url, "uuu").signup()
-    spellings = ["uuu@ｅxample.com", "uuu@example。com", "UUU@EXAMPLE.COM"]
+    # A fullwidth "e", an ideographic full stop, capitals: one address, one budget.
+    spellings = ["uuu@\uff45xample.com", "uuu@example\u3002com", "UUU@EXAMPLE.COM"]
     statuses = [login(limited, spellings[i % 3], f"wrong guess {i}").status_code for i in range(12)]
     assert statuses[:10] == [401] * 10
     assert statuses[10:] == [429, 429]
