@@ -250,3 +250,14 @@ def test_vote_pacing_forgets_messages_whose_interval_is_over(monkeypatch: pytest
         publisher.publish([("vote", {**totals, "seq": message_id})])
     assert len(sent) == 5000 and {event for _, event in sent} == {"vote"}
     assert len(publisher._rooms["general"].sent_at) < 1000  # not one entry per message ever voted on
+
+
+def test_joining_an_unknown_room_enters_no_channel(accounts: Accounts) -> None:
+    """Invented room names must not each leave a channel behind in the server's memory."""
+    sock = accounts.socket(accounts.signup("roomhunter"))
+    for i in range(20):
+        assert ack(sock, "join", {"room": f"invented-{i}"})["error"]["code"] == "not_found"
+    assert ack(sock, "join", {"room": "general"})["ok"]
+    channels = set(socketio.server.manager.rooms.get("/", {}))
+    assert "room:general" in channels
+    assert not [name for name in channels if isinstance(name, str) and name.startswith("room:invented-")]
