@@ -25,11 +25,15 @@ def _login_failed(response: Response) -> bool:
     return response.status_code == 401
 
 
-def _body_was_valid(response: Response) -> bool:
-    # A refused body (400) creates nothing and costs no hashing: typos must not spend the
-    # address's budget. Everything else counts: accounts made, `taken` answers (which reveal
-    # registered addresses), log-ins that ran argon2.
-    return response.status_code != 400
+def _signup_counted(response: Response) -> bool:
+    # Accounts made, and `taken` answers (which reveal registered addresses), count. A refused
+    # body (400) creates nothing and costs no hashing: typos must not spend the budget.
+    return response.status_code in {201, 409}
+
+
+def _login_ran(response: Response) -> bool:
+    # Every log-in that reached argon2, right or wrong password; not a refused body.
+    return response.status_code in {200, 401}
 
 
 def _account_key() -> str:
@@ -66,7 +70,7 @@ def _limit_store_down(_exc: RedisError) -> tuple[Response, int]:
 
 
 @bp.post("/signup")
-@limiter.limit(SIGNUPS_PER_IP, deduct_when=_body_was_valid)
+@limiter.limit(SIGNUPS_PER_IP, deduct_when=_signup_counted)
 def signup() -> tuple[Response, int]:
     data = json_body(SignupIn)
     with db.session() as s:
@@ -76,7 +80,7 @@ def signup() -> tuple[Response, int]:
 
 
 @bp.post("/login")
-@limiter.limit(LOGINS_PER_IP, deduct_when=_body_was_valid)
+@limiter.limit(LOGINS_PER_IP, deduct_when=_login_ran)
 @limiter.limit(LOGIN_FAILURES_PER_IP, deduct_when=_login_failed)
 @limiter.limit(LOGIN_FAILURES_PER_ACCOUNT, key_func=_account_key, deduct_when=_login_failed)
 def login() -> tuple[Response, int]:
