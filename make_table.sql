@@ -18,9 +18,9 @@ CREATE TABLE users (
     password_hash varchar(255) NOT NULL,
     created_at timestamp with time zone NOT NULL,
     email_folded varchar(320) NOT NULL,
-    CONSTRAINT pk_users PRIMARY KEY (id),
-    CONSTRAINT uq_users_email_folded UNIQUE (email_folded)
+    CONSTRAINT pk_users PRIMARY KEY (id)
 );
+CREATE UNIQUE INDEX uq_users_email_folded ON users (email_folded);
 CREATE UNIQUE INDEX uq_users_username_lower ON users (lower(username));
 
 CREATE TABLE auth_sessions (

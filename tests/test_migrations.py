@@ -14,6 +14,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask import Flask
 from sqlalchemy import create_engine, text
+from sqlalchemy.exc import IntegrityError
 
 from chatroom.extensions import db
 from chatroom.migrate import downgrade, upgrade
@@ -147,7 +148,43 @@ def test_folded_emails_are_filled_in_for_existing_accounts(empty_db_url: str) ->
                 {"email": email, "username": username},
             )
         ids = dict(connection.execute(text("SELECT username, id FROM users")).all())
+        # Data hanging off the accounts, which a rebuilt users table would cascade away.
+        connection.execute(
+            text(
+                "INSERT INTO auth_sessions (token_hash, user_id, created_at, last_seen_at) "
+                "VALUES ('t1', :bob, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+            ),
+            {"bob": ids["bob"]},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO messages (room_id, author_id, body, created_at, upvotes, downvotes, seq) "
+                "SELECT id, :bob, 'kept', CURRENT_TIMESTAMP, 1, 0, 1 FROM rooms WHERE slug = 'general'"
+            ),
+            {"bob": ids["bob"]},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO votes (user_id, message_id, value, created_at) SELECT :elodie, id, 1, CURRENT_TIMESTAMP FROM messages"
+            ),
+            {"elodie": ids["elodie"]},
+        )
     upgrade(empty_db_url)
+    with engine.connect() as connection:
+        counts = [
+            connection.execute(text("SELECT count(*) FROM auth_sessions")).scalar_one(),
+            connection.execute(text("SELECT count(*) FROM messages")).scalar_one(),
+            connection.execute(text("SELECT count(*) FROM votes")).scalar_one(),
+        ]
+    assert counts == [1, 1, 1]
+    with pytest.raises(IntegrityError), engine.begin() as connection:
+        # Usernames are still unique ignoring case after the migration.
+        connection.execute(
+            text(
+                "INSERT INTO users (email, email_folded, username, password_hash, created_at) "
+                "VALUES ('b2@example.com', 'b2@example.com', 'BOB', 'hash', CURRENT_TIMESTAMP)"
+            )
+        )
     with engine.connect() as connection:
         folded = dict(connection.execute(text("SELECT username, email_folded FROM users")).all())
         emails = dict(connection.execute(text("SELECT username, email FROM users")).all())
