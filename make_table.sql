@@ -9,7 +9,7 @@ CREATE TABLE alembic_version (
     version_num varchar(32) NOT NULL,
     CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
 );
-INSERT INTO alembic_version (version_num) VALUES ('0001');
+INSERT INTO alembic_version (version_num) VALUES ('0002');
 
 CREATE TABLE users (
     id bigserial NOT NULL,
@@ -17,9 +17,10 @@ CREATE TABLE users (
     username varchar(32) NOT NULL,
     password_hash varchar(255) NOT NULL,
     created_at timestamp with time zone NOT NULL,
+    email_folded varchar(320) NOT NULL,
     CONSTRAINT pk_users PRIMARY KEY (id)
 );
-CREATE UNIQUE INDEX uq_users_email_lower ON users (lower(email));
+CREATE UNIQUE INDEX uq_users_email_folded ON users (email_folded);
 CREATE UNIQUE INDEX uq_users_username_lower ON users (lower(username));
 
 CREATE TABLE auth_sessions (
@@ -74,10 +75,10 @@ CREATE INDEX ix_votes_message_id ON votes (message_id);
 -- Sample data: the same people, messages and votes as make_table.py.
 INSERT INTO rooms (slug, name, seq) VALUES ('general', 'General', 9);
 
-INSERT INTO users (email, username, password_hash, created_at) VALUES
-    ('alice@example.com', 'alice', '$argon2id$v=19$m=19456,t=2,p=1$/yS9Hs3fu8qH66Y398oXKg$IS9XXZQ39jVCHRsI2ExKqf6qiaGRB+ENKOU8JHagCFo', now()),
-    ('bob@example.com', 'bob', '$argon2id$v=19$m=19456,t=2,p=1$POLEB35og0Xeq7+pIxEivA$SMiJE5ugZ56YUuZj1fdhN5j3Jhm6QPoQiBZK81wiCwo', now()),
-    ('carol@example.com', 'carol', '$argon2id$v=19$m=19456,t=2,p=1$32l5xJIY9EcNLpNszyrASw$rkAoeAa7NgzNP01W4MajhWRHWxxvjPeDRDCBrWg53kk', now());
+INSERT INTO users (email, email_folded, username, password_hash, created_at) VALUES
+    ('alice@example.com', 'alice@example.com', 'alice', '$argon2id$v=19$m=19456,t=2,p=1$/yS9Hs3fu8qH66Y398oXKg$IS9XXZQ39jVCHRsI2ExKqf6qiaGRB+ENKOU8JHagCFo', now()),
+    ('bob@example.com', 'bob@example.com', 'bob', '$argon2id$v=19$m=19456,t=2,p=1$POLEB35og0Xeq7+pIxEivA$SMiJE5ugZ56YUuZj1fdhN5j3Jhm6QPoQiBZK81wiCwo', now()),
+    ('carol@example.com', 'carol@example.com', 'carol', '$argon2id$v=19$m=19456,t=2,p=1$32l5xJIY9EcNLpNszyrASw$rkAoeAa7NgzNP01W4MajhWRHWxxvjPeDRDCBrWg53kk', now());
 
 -- seq: each message took one number when sent (1-4); the five votes took 5-9.
 INSERT INTO messages (room_id, author_id, body, created_at, upvotes, downvotes, client_id, seq) VALUES

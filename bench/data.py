@@ -86,8 +86,8 @@ def ensure_users(url: str, count: int) -> list[int]:
             password_hash = hash_password(BENCH_PASSWORD)
             conn.execute(
                 """
-                INSERT INTO users (email, username, password_hash, created_at)
-                SELECT 'bench' || i || '@bench.example.com', 'bench' || i, %s, now()
+                INSERT INTO users (email, email_folded, username, password_hash, created_at)
+                SELECT 'bench' || i || '@bench.example.com', 'bench' || i || '@bench.example.com', 'bench' || i, %s, now()
                 FROM generate_series(0, %s - 1) AS i
                 ON CONFLICT DO NOTHING
                 """,

@@ -11,6 +11,8 @@ from chatroom import metrics
 from chatroom.config import Config, ConfigError
 from chatroom.errors import ChatError
 from chatroom.extensions import db, limiter, login_manager, socketio
+from chatroom.jsondepth import BoundedJSONProvider, SocketJSON
+from chatroom.proxies import install_proxies
 from chatroom.ratelimits import socket_limits
 from chatroom.realtime import fanout
 from chatroom.security import OriginPolicy, install_security
@@ -25,6 +27,7 @@ def create_app(config: Config | None = None) -> Flask:
     """Build an app bound to `config` (read from the environment when omitted)."""
     config = config or Config.from_env()
     app = Flask(__name__, instance_path=str(config.instance_path), static_folder=None)
+    app.json = BoundedJSONProvider(app)
     cookie_name = "__Host-chatroom" if config.production else "chatroom"
     app.config.update(
         SECRET_KEY=config.secret_key,
@@ -38,7 +41,9 @@ def create_app(config: Config | None = None) -> Flask:
         MAX_CONTENT_LENGTH=MAX_PACKET_BYTES,
         RATELIMIT_ENABLED=config.rate_limits,
         RATELIMIT_STORAGE_URI=config.rate_limit_storage,
-        RATELIMIT_SWALLOW_ERRORS=True,
+        # The HTTP limits guard log-in and sign-up: when they cannot count, refuse (fail
+        # closed) rather than let guesses through uncounted.
+        RATELIMIT_SWALLOW_ERRORS=False,
         RATELIMIT_KEY_PREFIX=f"{config.redis_prefix}:http",
         TESTING=config.testing,
     )
@@ -62,6 +67,7 @@ def create_app(config: Config | None = None) -> Flask:
         client_manager=_client_manager(config),
         cors_allowed_origins=origins.socketio_check,
         max_http_buffer_size=MAX_PACKET_BYTES,
+        json=SocketJSON,
         ping_interval=20,
         ping_timeout=20,
         logger=False,
@@ -77,6 +83,7 @@ def create_app(config: Config | None = None) -> Flask:
     login_manager.user_loader(auth.load_session_user)
     handlers.register(socketio, config, GroupWriter(socket_limits))
     fanout.track_websockets(socketio.server)
+    install_proxies(app, config.trusted_proxies, config.allowed_hosts)
     return app
 
 

@@ -177,6 +177,32 @@ class Config(BaseSettings):
         "orchestrator's stop timeout above it (compose `stop_grace_period: 20s`, Kubernetes "
         "`terminationGracePeriodSeconds: 30`).",
     )
+    trusted_proxies: int = Field(
+        0,
+        ge=0,
+        validation_alias="CHATROOM_TRUSTED_PROXIES",
+        description="How many proxies in front of the server to believe about the client's address "
+        "(`X-Forwarded-For`) and scheme (`X-Forwarded-Proto`), counted from the server outwards (werkzeug's "
+        "ProxyFix). Per-address rate limits key on the result. 0: headers ignored, the peer's address counts. "
+        "compose and the Kubernetes manifests set 1 (the nginx in front); add one per further proxy (an Ingress, "
+        "a TLS terminator). Too high a number lets clients choose their own address.",
+    )
+    allowed_hosts: Annotated[tuple[str, ...], NoDecode] = Field(
+        (),
+        validation_alias="CHATROOM_ALLOWED_HOSTS",
+        description="Comma-separated host names the server answers to, against DNS rebinding; a leading dot "
+        "allows subdomains (`.example.com`). Any other `Host` gets 400 `invalid` (Socket.IO included). Include "
+        "every name clients use (and `127.0.0.1`/`localhost` for local checks); the probes of compose and "
+        "Kubernetes send the container's address as `Host`, so list it or leave the setting unset there.",
+        json_schema_extra={"shown_default": "unset (any host)"},
+    )
+    max_sessions_per_user: int = Field(
+        20,
+        gt=0,
+        validation_alias="CHATROOM_MAX_SESSIONS_PER_USER",
+        description="Log-in sessions one user may hold; a new log-in past it ends the oldest, closing their "
+        "sockets as log-out does.",
+    )
     # Set by tests only; no environment variable.
     testing: bool = False
 
@@ -193,6 +219,8 @@ class Config(BaseSettings):
             "db_timeout_seconds",
             "max_queued_packets",
             "shutdown_grace_seconds",
+            "trusted_proxies",
+            "max_sessions_per_user",
         }
     )
 
@@ -277,6 +305,13 @@ class Config(BaseSettings):
         if "*" in origins:
             raise ConfigError("CHATROOM_ALLOWED_ORIGINS may not contain '*': list the origins")
         return origins
+
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = value.split(",")
+        return tuple(str(h).strip().lower() for h in value if str(h).strip())
 
     @field_validator("database_url")
     @classmethod

@@ -45,13 +45,16 @@ class User(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     email: Mapped[str] = mapped_column(String(320))
+    # The email as compared: NFKC and case-folded by the application, so that every database
+    # (SQLite's lower() folds ASCII only) agrees on which addresses are the same.
+    email_folded: Mapped[str] = mapped_column(String(320))
     username: Mapped[str] = mapped_column(String(32))
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     __table_args__ = (
-        # Uniqueness ignoring case lives in the database, so two racing sign-ups cannot both win.
-        Index("uq_users_email_lower", func.lower(email), unique=True),
+        # Uniqueness lives in the database, so two racing sign-ups cannot both win.
+        Index("uq_users_email_folded", email_folded, unique=True),
         Index("uq_users_username_lower", func.lower(username), unique=True),
     )
 

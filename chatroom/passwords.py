@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
 from functools import lru_cache
+from typing import TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from chatroom.config import PACKAGE_ROOT
 from chatroom.schemas import PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS
+
+T = TypeVar("T")
 
 # At or above OWASP's argon2id minimum (m=19 MiB, t=2, p=1).
 HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
@@ -41,16 +46,40 @@ def policy_problem(password: str, username: str, email: str) -> str | None:
     return None
 
 
+def off_event_loop(work: Callable[[], T]) -> T:
+    """Run CPU-bound work so that it does not stall the other greenlets.
+
+    Under gevent, every request shares one OS thread: tens of milliseconds of argon2 there
+    would hold up every socket and request of the process. gevent's threadpool runs it on a
+    real thread instead (argon2 releases the GIL), and only the calling greenlet waits.
+    Without gevent (tests, threading mode) it is a plain call.
+    """
+    if "gevent" in sys.modules:
+        import gevent.monkey
+
+        if gevent.monkey.is_module_patched("threading"):
+            import gevent
+
+            result: T = gevent.get_hub().threadpool.apply(work)
+            return result
+    return work()
+
+
 def hash_password(password: str) -> str:
-    return HASHER.hash(password)
+    return off_event_loop(lambda: HASHER.hash(password))
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     """Constant work whether or not an account exists: pass None for an unknown one."""
-    try:
-        return HASHER.verify(password_hash or _decoy_hash(), password) and password_hash is not None
-    except (VerificationError, InvalidHashError):
-        return False
+    target = password_hash or _decoy_hash()
+
+    def verify() -> bool:
+        try:
+            return HASHER.verify(target, password)
+        except (VerificationError, InvalidHashError):
+            return False
+
+    return off_event_loop(verify) and password_hash is not None
 
 
 def warm_up() -> None:

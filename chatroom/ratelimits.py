@@ -9,11 +9,20 @@ from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
 from chatroom.config import Config
+from chatroom.errors import ChatError
 
 MESSAGES_PER_USER = "20/10 seconds"
 LOGIN_FAILURES_PER_IP = "20/5 minutes"
+# Keyed on the account AND the address: a stranger spending it locks out only themselves.
 LOGIN_FAILURES_PER_ACCOUNT = "10/5 minutes"
+# Every log-in runs argon2, successful ones too: this bounds what one address can make us hash.
+LOGINS_PER_IP = "60/5 minutes"
 SIGNUPS_PER_IP = "20/hour"
+# A client joins its rooms after each reconnect and pages back through history; far more
+# than that is a flood, which would otherwise hold other people's requests behind it.
+JOINS_PER_USER = "120/minute"
+HISTORY_PAGES_PER_USER = "120/minute"
+VOTES_PER_USER = "60/minute"
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +31,9 @@ class SocketRateLimits:
     def __init__(self) -> None:
         self._limiter: MovingWindowRateLimiter | None = None
         self._message_limit: RateLimitItem = parse(MESSAGES_PER_USER)
+        self._join_limit: RateLimitItem = parse(JOINS_PER_USER)
+        self._history_limit: RateLimitItem = parse(HISTORY_PAGES_PER_USER)
+        self._vote_limit: RateLimitItem = parse(VOTES_PER_USER)
 
     def init(self, config: Config) -> None:
         self._limiter = (
@@ -51,6 +63,30 @@ class SocketRateLimits:
             self._limiter.hit(self._message_limit, "messages", str(user_id), cost=count)
         except Exception:
             log.warning("rate limit store unavailable; messages not counted", exc_info=True)
+
+    def hit_join(self, user_id: int) -> None:
+        """Count one `join`; raise rate_limited when the user's budget is spent."""
+        self._charge(self._join_limit, "joins", user_id, "too many joins; wait a minute")
+
+    def hit_history(self, user_id: int) -> None:
+        """Count one history page; raise rate_limited when the user's budget is spent."""
+        self._charge(self._history_limit, "history", user_id, "too many history requests; wait a minute")
+
+    def hit_vote(self, user_id: int) -> None:
+        """Count one vote; raise rate_limited when the user's budget is spent."""
+        self._charge(self._vote_limit, "votes", user_id, "too many votes; wait a minute")
+
+    def _charge(self, item: RateLimitItem, kind: str, user_id: int, message: str) -> None:
+        if self._limiter is None:
+            return
+        try:
+            allowed = self._limiter.hit(item, kind, str(user_id))
+        except Exception:
+            # Unlike log-in, these only pace members who are already authenticated.
+            log.warning("rate limit store unavailable; %s allowed", kind, exc_info=True)
+            return
+        if not allowed:
+            raise ChatError("rate_limited", message)
 
 
 socket_limits = SocketRateLimits()

@@ -5,16 +5,23 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import psycopg
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from flask import Flask
 from sqlalchemy import create_engine, text
+from sqlalchemy.exc import IntegrityError
 
+from chatroom.extensions import db
 from chatroom.migrate import downgrade, upgrade
 from chatroom.models import Base
+from chatroom.passwords import hash_password
+from chatroom.services import accounts
+from tests.conftest import PASSWORD
 from tests.support import services
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -104,3 +111,106 @@ def test_make_table_sql_gives_the_migrated_schema_and_sample_data(pg_server: str
     finally:
         services.drop_database(pg_server, migrated)
         services.drop_database(pg_server, from_sql)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def empty_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database with no schema yet, on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    server = request.getfixturevalue("pg_server")
+    url = services.create_database(server)
+    yield url
+    services.drop_database(server, url)
+
+
+def test_folded_emails_are_filled_in_for_existing_accounts(empty_db_url: str) -> None:
+    """Accounts made before emails were stored folded get their folded form; on a clash the
+    account whose email is already folded keeps it, the others are set aside (documented)."""
+    upgrade(empty_db_url, "0001")
+    engine = create_engine(empty_db_url)
+    people = [
+        ("Élodie@example.com", "elodie"),
+        ("Bob@example.com", "bob"),
+        # Different to lower() on both databases, the same address after NFKC: both could be
+        # registered. The later one is already in folded form, so it keeps the address.
+        ("ｃarol@example.com", "carol_wide"),  # noqa: RUF001 - a fullwidth letter
+        ("carol@example.com", "carol"),
+    ]
+    with engine.begin() as connection:
+        for email, username in people:
+            connection.execute(
+                text(
+                    "INSERT INTO users (email, username, password_hash, created_at) "
+                    "VALUES (:email, :username, 'hash', CURRENT_TIMESTAMP)"
+                ),
+                {"email": email, "username": username},
+            )
+        ids = dict(connection.execute(text("SELECT username, id FROM users")).all())
+        # Data hanging off the accounts, which a rebuilt users table would cascade away.
+        connection.execute(
+            text(
+                "INSERT INTO auth_sessions (token_hash, user_id, created_at, last_seen_at) "
+                "VALUES ('t1', :bob, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+            ),
+            {"bob": ids["bob"]},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO messages (room_id, author_id, body, created_at, upvotes, downvotes, seq) "
+                "SELECT id, :bob, 'kept', CURRENT_TIMESTAMP, 1, 0, 1 FROM rooms WHERE slug = 'general'"
+            ),
+            {"bob": ids["bob"]},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO votes (user_id, message_id, value, created_at) SELECT :elodie, id, 1, CURRENT_TIMESTAMP FROM messages"
+            ),
+            {"elodie": ids["elodie"]},
+        )
+    upgrade(empty_db_url)
+    with engine.connect() as connection:
+        counts = [
+            connection.execute(text("SELECT count(*) FROM auth_sessions")).scalar_one(),
+            connection.execute(text("SELECT count(*) FROM messages")).scalar_one(),
+            connection.execute(text("SELECT count(*) FROM votes")).scalar_one(),
+        ]
+    assert counts == [1, 1, 1]
+    with pytest.raises(IntegrityError), engine.begin() as connection:
+        # Usernames are still unique ignoring case after the migration.
+        connection.execute(
+            text(
+                "INSERT INTO users (email, email_folded, username, password_hash, created_at) "
+                "VALUES ('b2@example.com', 'b2@example.com', 'BOB', 'hash', CURRENT_TIMESTAMP)"
+            )
+        )
+    with engine.connect() as connection:
+        folded = dict(connection.execute(text("SELECT username, email_folded FROM users")).all())
+        emails = dict(connection.execute(text("SELECT username, email FROM users")).all())
+    engine.dispose()
+    assert folded == {
+        "elodie": "élodie@example.com",
+        "bob": "bob@example.com",
+        "carol": "carol@example.com",
+        "carol_wide": f"duplicate {ids['carol_wide']} carol@example.com",
+    }
+    assert emails == dict((username, email) for email, username in people)  # shown as before
+
+
+def test_migrated_accounts_log_in_by_any_spelling(empty_db_url: str, make_app: Callable[..., Flask]) -> None:
+    upgrade(empty_db_url, "0001")
+    engine = create_engine(empty_db_url)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO users (email, username, password_hash, created_at) "
+                "VALUES ('Ünal@example.com', 'unal', :hash, CURRENT_TIMESTAMP)"
+            ),
+            {"hash": hash_password(PASSWORD)},
+        )
+    engine.dispose()
+    upgrade(empty_db_url)
+    make_app(empty_db_url)
+    with db.session() as s:
+        assert accounts.authenticate(s, "ünal@EXAMPLE.com", PASSWORD).username == "unal"

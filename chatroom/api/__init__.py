@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 from flask import Flask, Response, jsonify, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from chatroom.error_mapping import as_chat_error
 from chatroom.errors import ChatError
+from chatroom.jsondepth import MAX_DEPTH
 from chatroom.schemas import Payload
 
 P = TypeVar("P", bound=Payload)
@@ -29,7 +30,7 @@ def json_body(schema: type[P]) -> P:
     """The request's JSON object, validated; anything else is a 400 `invalid`."""
     data = request.get_json(silent=True, force=True)
     if not isinstance(data, dict):
-        raise ChatError("invalid", "the body must be a JSON object")
+        raise ChatError("invalid", f"the body must be a JSON object nested at most {MAX_DEPTH} levels deep")
     return schema.model_validate(data)
 
 
@@ -52,6 +53,8 @@ def register_error_handlers(app: Flask) -> None:
         response, _ = error_response(ChatError(code, str(message)))
         if status == 429 and exc.response is not None and "Retry-After" in exc.response.headers:
             response.headers["Retry-After"] = exc.response.headers["Retry-After"]
+        if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
+            response.headers["Allow"] = ", ".join(exc.valid_methods)
         return response, status
 
     @app.errorhandler(Exception)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, Response, send_from_directory
-from werkzeug.exceptions import NotFound
+from flask import Blueprint, Response, request, send_from_directory
+from werkzeug.exceptions import MethodNotAllowed, NotFound
 
 from chatroom.config import PROJECT_ROOT
 from chatroom.errors import ChatError
@@ -26,6 +26,12 @@ Run <code>make run</code> (or <code>cd frontend &amp;&amp; npm ci &amp;&amp; npm
 @bp.get("/<path:path>")
 def client(path: str = "") -> Response:
     if path.startswith("api/") or path == "api":
+        # This catch-all answers every GET; an API path that exists for other methods
+        # (GET /api/login) is a wrong method, not a missing page.
+        adapter = request.url_rule and request.url_rule.map.bind_to_environ(request.environ)
+        others = set(adapter.allowed_methods()) - {"GET", "HEAD", "OPTIONS"} if adapter else set()
+        if others:
+            raise MethodNotAllowed(valid_methods=sorted(others))
         raise ChatError("not_found", "no such API route")
     if not (DIST / "index.html").is_file():
         return Response(PLACEHOLDER, mimetype="text/html")

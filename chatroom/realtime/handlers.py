@@ -24,8 +24,11 @@ from chatroom.config import Config
 from chatroom.error_mapping import as_chat_error
 from chatroom.errors import ChatError
 from chatroom.extensions import db
+from chatroom.jsondepth import MAX_DEPTH, TooDeepArgument
+from chatroom.ratelimits import socket_limits
 from chatroom.schemas import HistoryIn, JoinIn, Payload, SendIn, VoteIn
 from chatroom.services import accounts, messages, votes
+from chatroom.services.rooms import get_room
 from chatroom.services.writer import GroupWriter
 
 P = TypeVar("P", bound=Payload)
@@ -74,6 +77,8 @@ def register(socketio: SocketIO, config: Config, writer: GroupWriter) -> None:
             def on_event(sid: str, *args: Any) -> Ack:
                 try:
                     user = _caller(server, sid, config)
+                    if any(isinstance(arg, TooDeepArgument) for arg in args):
+                        raise ChatError("invalid", f"the payload nests deeper than {MAX_DEPTH} levels")
                     if len(args) != 1 or not isinstance(args[0], dict):
                         raise ChatError("invalid", "the payload must be one JSON object")
                     return handler(sid, user, schema.model_validate(args[0]))
@@ -104,10 +109,13 @@ def register(socketio: SocketIO, config: Config, writer: GroupWriter) -> None:
 
     @event("join", JoinIn)
     def on_join(sid: str, user: accounts.SessionUser, data: JoinIn) -> Ack:
-        # Enter the channel before reading: a change committed after the reads then arrives
-        # as a broadcast, so nothing falls between the snapshot and the live stream.
-        server.enter_room(sid, channels.room_channel(data.room), namespace=NAMESPACE)
+        socket_limits.hit_join(user.id)
         with db.session() as s:
+            # Only a room that exists gets a channel: invented names must not grow the server.
+            get_room(s, data.room)
+            # Enter the channel before reading: a change committed after the reads then arrives
+            # as a broadcast, so nothing falls between the snapshot and the live stream.
+            server.enter_room(sid, channels.room_channel(data.room), namespace=NAMESPACE)
             joined = messages.join_room(s, user.id, data.room, data.after_seq)
         return {
             "ok": True,
@@ -125,14 +133,17 @@ def register(socketio: SocketIO, config: Config, writer: GroupWriter) -> None:
 
     @event("upvote", VoteIn)
     def on_upvote(_sid: str, user: accounts.SessionUser, data: VoteIn) -> Ack:
+        socket_limits.hit_vote(user.id)
         return votes.cast_vote(writer, user, data.message_id, 1).ack()
 
     @event("downvote", VoteIn)
     def on_downvote(_sid: str, user: accounts.SessionUser, data: VoteIn) -> Ack:
+        socket_limits.hit_vote(user.id)
         return votes.cast_vote(writer, user, data.message_id, -1).ack()
 
     @event("get_previous_messages", HistoryIn)
     def on_history(_sid: str, user: accounts.SessionUser, data: HistoryIn) -> Ack:
+        socket_limits.hit_history(user.id)
         with db.session() as s:
             page = messages.load_history(s, user.id, data.room, data.before, data.limit)
         return {"ok": True, "messages": page.messages, "has_more": page.has_more}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -58,6 +59,19 @@ def normalize_email(raw: str) -> str:
     return result.normalized
 
 
+def fold_email(raw: str) -> str:
+    """The form emails are compared in: validated, then NFKC and case-folded.
+
+    Never raises: text that is not a valid address is folded as it is, so that a rate limit
+    keyed on it still counts (such an address matches no account).
+    """
+    try:
+        email = normalize_email(raw)
+    except ChatError:
+        email = raw.strip()
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", email).casefold())
+
+
 def sign_up(session: Session, email: str, username: str, password: str) -> User:
     """Create an account. Raises ChatError invalid/taken naming the field at fault."""
     email = normalize_email(email)
@@ -71,21 +85,22 @@ def sign_up(session: Session, email: str, username: str, password: str) -> User:
     problem = passwords.policy_problem(password, username, email)
     if problem:
         raise ChatError("invalid", f"password: {problem}", "password")
-    _raise_if_taken(session, email, username)
-    user = User(email=email, username=username, password_hash=passwords.hash_password(password))
+    folded = fold_email(email)
+    _raise_if_taken(session, folded, username)
+    user = User(email=email, email_folded=folded, username=username, password_hash=passwords.hash_password(password))
     session.add(user)
     try:
         session.commit()
     except IntegrityError:
         # Lost a race with an identical sign-up: report it as the check above would have.
         session.rollback()
-        _raise_if_taken(session, email, username)
+        _raise_if_taken(session, folded, username)
         raise
     return user
 
 
-def _raise_if_taken(session: Session, email: str, username: str) -> None:
-    if session.scalar(select(User.id).where(func.lower(User.email) == email.lower())) is not None:
+def _raise_if_taken(session: Session, folded_email: str, username: str) -> None:
+    if session.scalar(select(User.id).where(User.email_folded == folded_email)) is not None:
         raise ChatError("taken", "email is already registered", "email")
     if session.scalar(select(User.id).where(func.lower(User.username) == username.lower())) is not None:
         raise ChatError("taken", "username is already taken", "username")
@@ -93,11 +108,7 @@ def _raise_if_taken(session: Session, email: str, username: str) -> None:
 
 def authenticate(session: Session, email: str, password: str) -> User:
     """The user with these credentials; one argon2 verification whether or not they exist."""
-    try:
-        normalized = normalize_email(email)
-    except ChatError:
-        normalized = email.strip()
-    user = session.scalar(select(User).where(func.lower(User.email) == normalized.lower()))
+    user = session.scalar(select(User).where(User.email_folded == fold_email(email)))
     if not passwords.verify_password(user.password_hash if user else None, password) or user is None:
         raise ChatError("bad_credentials", "wrong email or password")
     if passwords.HASHER.check_needs_rehash(user.password_hash):
@@ -112,6 +123,37 @@ def start_session(session: Session, user: User) -> SessionUser:
     session.add(AuthSession(token_hash=hash_token(token), user_id=user.id))
     session.commit()
     return SessionUser(id=user.id, username=user.username, email=user.email, token=token)
+
+
+def end_oldest_sessions(session: Session, user_id: int, keep: int) -> list[str]:
+    """End all but the `keep` newest sessions of a user (committed); returns the ended token hashes.
+
+    The caller closes their sockets (broadcaster.session_ended) after this returns, as
+    `begin_session` does.
+    """
+    ended = list(
+        session.scalars(
+            select(AuthSession.token_hash)
+            .where(AuthSession.user_id == user_id)
+            .order_by(AuthSession.created_at.desc(), AuthSession.token_hash)
+            .offset(keep)
+        )
+    )
+    if ended:
+        session.execute(delete(AuthSession).where(AuthSession.token_hash.in_(ended)))
+        session.commit()
+    return ended
+
+
+def begin_session(session: Session, user: User, max_sessions: int) -> SessionUser:
+    """Start a log-in session, ending the user's oldest past `max_sessions` everywhere.
+
+    Both are committed before the ended sessions' sockets are told, as with log-out.
+    """
+    started = start_session(session, user)
+    for token_hash in end_oldest_sessions(session, user.id, max_sessions):
+        broadcaster.session_ended(token_hash)
+    return started
 
 
 def end_session(session: Session, token: str) -> None:

@@ -173,3 +173,42 @@ def test_successful_logins_do_not_count_toward_the_limit(make_app: Callable[...,
     for _ in range(25):
         response = app.test_client().post("/api/login", json={"email": "regular@example.com", "password": PASSWORD})
         assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"email": "a@example.com", "x": ' + b"[" * 10_000 + b"]" * 10_000 + b"}",
+        b'{"email": "\\ud800@example.com"}',
+        b'{"email": ["not", "text"]}',
+        b"\xff\xfe not utf-8",
+        b'{"email": "' + b"a" * 5000 + b'@example.com"}',
+    ],
+)
+def test_the_account_key_function_never_raises(app: Flask, raw: bytes) -> None:
+    """A key function that raises makes the limiter skip the limit: it must always answer."""
+    from chatroom.api.auth import _account_key
+
+    with app.test_request_context("/api/login", method="POST", data=raw, content_type="application/json"):
+        key = _account_key()
+    assert key.startswith("account:")
+
+
+def test_log_in_and_sign_up_fail_closed_without_their_limit_store(
+    make_app: Callable[..., Flask], sqlite_url: str
+) -> None:
+    """With the rate-limit store unreachable, guesses are refused, not let through uncounted."""
+    from chatroom.extensions import limiter
+
+    app = make_app(sqlite_url, rate_limits=True)
+    Accounts(app).signup("closed")
+    # A store that answers nothing, as Redis does while it restarts.
+    app.config["RATELIMIT_STORAGE_URI"] = "redis://127.0.0.1:9/0"
+    limiter.init_app(app)
+    for path, body in (
+        ("/api/login", {"email": "closed@example.com", "password": "guess"}),
+        ("/api/signup", {"email": "new@example.com", "username": "newbie", "password": PASSWORD}),
+    ):
+        response = app.test_client().post(path, json=body)
+        assert response.status_code == 503, (path, response.get_json())
+        assert response.get_json()["error"]["code"] == "unavailable"

@@ -80,3 +80,35 @@ def test_development_secret_is_generated_once(tmp_path: object) -> None:
     first = Config.from_env(env).secret_key
     assert len(first) == 64
     assert Config.from_env(env).secret_key == first
+
+
+def test_proxy_host_and_session_settings_are_read_from_the_environment() -> None:
+    base = {"SECRET_KEY": "x" * 40}
+    default = Config.from_env(base)
+    assert (default.trusted_proxies, default.allowed_hosts, default.max_sessions_per_user) == (0, (), 20)
+    config = Config.from_env(
+        {
+            **base,
+            "CHATROOM_TRUSTED_PROXIES": "2",
+            "CHATROOM_ALLOWED_HOSTS": " Chat.Example.com , .example.org ",
+            "CHATROOM_MAX_SESSIONS_PER_USER": "3",
+        }
+    )
+    assert (config.trusted_proxies, config.allowed_hosts, config.max_sessions_per_user) == (
+        2,
+        ("chat.example.com", ".example.org"),
+        3,
+    )
+    for name, bad in (("CHATROOM_TRUSTED_PROXIES", "-1"), ("CHATROOM_MAX_SESSIONS_PER_USER", "0")):
+        with pytest.raises(ConfigError, match=name):
+            Config.from_env({**base, name: bad})
+
+
+def test_a_listed_host_is_served_and_others_get_the_error_shape(
+    make_app: Callable[..., Flask], sqlite_url: str
+) -> None:
+    app = make_app(sqlite_url, allowed_hosts=("chat.example.com",))
+    assert app.test_client().get("/healthz", headers={"Host": "chat.example.com"}).status_code == 200
+    refused = app.test_client().get("/healthz", headers={"Host": "attacker.example"})
+    assert refused.status_code == 400
+    assert refused.get_json()["error"]["code"] == "invalid"

@@ -65,3 +65,17 @@ def test_services_start_in_order_and_scale() -> None:
     for service in (server, client):
         dockerfile = ROOT / service["build"]["context"] / service["build"]["dockerfile"]
         assert f"AS {service['build']['target']}" in dockerfile.read_text()
+
+
+def test_the_server_trusts_exactly_the_nginx_in_front_of_it() -> None:
+    """Per-address rate limits need the browser's address: one proxy (client) is believed.
+
+    More would let a client pick its own address in X-Forwarded-For; none would put every
+    visitor behind nginx's single address into one budget.
+    """
+    services = compose()["services"]
+    assert services["server"]["environment"]["CHATROOM_TRUSTED_PROXIES"] == "1"
+    assert services["migrate"]["environment"]["CHATROOM_TRUSTED_PROXIES"] == "1"
+    assert "ports" in services["client"] and "ports" not in services["server"]
+    nginx = (ROOT / "deploy" / "nginx" / "chatroom.conf").read_text()
+    assert "X-Forwarded-For $proxy_add_x_forwarded_for" in nginx

@@ -116,3 +116,13 @@ def test_postgres_keeps_its_data_and_secrets_are_only_a_template() -> None:
     assert ("PersistentVolumeClaim", "postgres-data") in docs
     secret = docs[("Secret", "chatroom-secrets")]
     assert all(value.startswith("replace-me") for value in secret["stringData"].values())
+
+
+def test_the_backend_trusts_exactly_the_frontend_nginx() -> None:
+    """One proxy (the frontend's nginx) sits before the backend; its X-Forwarded-For is believed."""
+    docs = documents()
+    spec = docs[("Deployment", "backend")]["spec"]["template"]["spec"]
+    for container in [*spec["containers"], *spec["initContainers"]]:
+        assert env_of(container)["CHATROOM_TRUSTED_PROXIES"] == "1"
+    frontend = docs[("Deployment", "frontend")]["spec"]["template"]["spec"]["containers"][0]
+    assert env_of(frontend)["CHATROOM_BACKEND_HOST"] == "backend-pods"

@@ -237,3 +237,14 @@ def test_a_socket_whose_session_vanished_is_told_and_closed_at_its_next_recheck(
     assert answer["ok"] is False
     assert answer["error"]["code"] == "unauthorized"
     assert not sock.is_connected()
+
+
+def test_joining_an_unknown_room_enters_no_channel(accounts: Accounts) -> None:
+    """Invented room names must not each leave a channel behind in the server's memory."""
+    sock = accounts.socket(accounts.signup("roomhunter"))
+    for i in range(20):
+        assert ack(sock, "join", {"room": f"invented-{i}"})["error"]["code"] == "not_found"
+    assert ack(sock, "join", {"room": "general"})["ok"]
+    channels = set(socketio.server.manager.rooms.get("/", {}))
+    assert "room:general" in channels
+    assert not [name for name in channels if isinstance(name, str) and name.startswith("room:invented-")]

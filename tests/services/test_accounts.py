@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from flask import Flask
+from sqlalchemy.exc import IntegrityError
 
 from chatroom import broadcaster
 from chatroom.errors import ChatError
 from chatroom.extensions import db
+from chatroom.models import User
 from chatroom.services import accounts
 from tests.conftest import PASSWORD
 
@@ -147,3 +151,44 @@ def test_log_out_commits_before_it_tells_the_sockets(app: Flask, monkeypatch: py
     with db.session() as s:
         accounts.log_out(s, ended.token)
     assert seen_when_told == [None]
+@pytest.fixture
+def app_on_any_db(make_app: Callable[..., Flask], any_db_url: str) -> Flask:
+    return make_app(any_db_url)
+
+
+def test_non_ascii_emails_compare_the_same_on_every_database(app_on_any_db: Flask) -> None:
+    """SQLite's lower() folds ASCII only: comparing there once let Élodie sign up and never log in."""
+    with db.session() as s:
+        user = accounts.sign_up(s, "Élodie@example.com", "elodie", PASSWORD)
+        assert accounts.authenticate(s, "élodie@example.com", PASSWORD).id == user.id
+        assert accounts.authenticate(s, "ÉLODIE@EXAMPLE.COM", PASSWORD).id == user.id
+        # NFKC: a fullwidth letter and an ideographic full stop name the same address.
+        assert accounts.authenticate(s, "élodie@ｅxample。com", PASSWORD).id == user.id  # noqa: RUF001
+        with pytest.raises(ChatError) as twin:
+            accounts.sign_up(s, "élodie@example.com", "elodie2", PASSWORD)
+    assert (twin.value.code, twin.value.field) == ("taken", "email")
+    assert user.email == "Élodie@example.com"  # shown as typed; compared folded
+
+
+def test_the_folded_email_is_unique_in_the_database(app_on_any_db: Flask) -> None:
+    with db.session() as s:
+        accounts.sign_up(s, "Zoë@example.com", "zoe", PASSWORD)
+        s.add(User(email="ZOË@example.com", email_folded="zoë@example.com", username="zoe2", password_hash="x"))
+        with pytest.raises(IntegrityError):
+            s.commit()
+
+
+def test_fold_email_never_raises() -> None:
+    for raw in ["", "   ", "no at sign", "\ud800@example.com", "a@" + "b" * 400 + ".com", "U@EXAMPLE.COM"]:
+        assert isinstance(accounts.fold_email(raw), str)
+    assert accounts.fold_email(" U@ｅxample。COM ") == "u@example.com"  # noqa: RUF001
+
+
+def test_end_oldest_sessions_keeps_the_newest(app: Flask) -> None:
+    with db.session() as s:
+        user = accounts.sign_up(s, "many@example.com", "many", PASSWORD)
+        started = [accounts.start_session(s, user) for _ in range(4)]
+        ended = accounts.end_oldest_sessions(s, user.id, keep=2)
+        assert ended == [started[1].token_hash, started[0].token_hash]
+        alive = [accounts.resume_session(s, one.token, 3600, 3600) is not None for one in started]
+    assert alive == [False, False, True, True]
