@@ -87,7 +87,11 @@ def sign_up(session: Session, email: str, username: str, password: str) -> User:
         raise ChatError("invalid", f"password: {problem}", "password")
     folded = fold_email(email)
     _raise_if_taken(session, folded, username)
-    user = User(email=email, email_folded=folded, username=username, password_hash=passwords.hash_password(password))
+    # No transaction may stay open while argon2 runs: it runs off the event loop, so other
+    # requests go on meanwhile, and on SQLite an open transaction holds the write lock.
+    session.commit()
+    password_hash = passwords.hash_password(password)
+    user = User(email=email, email_folded=folded, username=username, password_hash=password_hash)
     session.add(user)
     try:
         session.commit()
@@ -109,10 +113,14 @@ def _raise_if_taken(session: Session, folded_email: str, username: str) -> None:
 def authenticate(session: Session, email: str, password: str) -> User:
     """The user with these credentials; one argon2 verification whether or not they exist."""
     user = session.scalar(select(User).where(User.email_folded == fold_email(email)))
-    if not passwords.verify_password(user.password_hash if user else None, password) or user is None:
+    stored_hash = user.password_hash if user else None
+    # End the read before verifying: no transaction stays open while argon2 runs (sign_up).
+    session.commit()
+    if not passwords.verify_password(stored_hash, password) or user is None or stored_hash is None:
         raise ChatError("bad_credentials", "wrong email or password")
-    if passwords.HASHER.check_needs_rehash(user.password_hash):
-        user.password_hash = passwords.hash_password(password)
+    if passwords.HASHER.check_needs_rehash(stored_hash):
+        new_hash = passwords.hash_password(password)
+        user.password_hash = new_hash
         session.commit()
     return user
 

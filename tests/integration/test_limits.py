@@ -257,3 +257,29 @@ def test_allowed_hosts_refuse_other_host_names(tmp_path: Path) -> None:
             assert person.call("join", {"room": "general"})["ok"]
         finally:
             person.close()
+
+
+def test_concurrent_signups_and_logins_on_sqlite_all_succeed(tmp_path: Path) -> None:
+    """argon2 runs off the event loop, so other requests run meanwhile: none may then find the
+    SQLite write lock held by a request that is waiting for its hash (it used to be, until the
+    busy timeout answered 503)."""
+    with ServerProcess(f"sqlite:///{tmp_path / 'chat.db'}", tmp_path) as server:
+        names = [f"c{uuid.uuid4().hex[:8]}" for _ in range(8)]
+        statuses: list[int] = []
+
+        def sign_up_and_log_in(name: str) -> None:
+            email = f"{name}@example.com"
+            signup = requests.post(
+                f"{server.url}/api/signup",
+                json={"email": email, "username": name, "password": PASSWORD},
+                timeout=60,
+            )
+            statuses.append(signup.status_code)
+            statuses.append(login(server, email, PASSWORD).status_code)
+
+        threads = [threading.Thread(target=sign_up_and_log_in, args=(name,)) for name in names]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+    assert sorted(statuses) == [200] * 8 + [201] * 8
