@@ -38,6 +38,12 @@ def _positive(name: str, value: str | None, default: int) -> int:
     return number
 
 
+def _not_negative(name: str, value: str | None, default: int) -> int:
+    if value is not None and value.strip() == "0":
+        return 0
+    return _positive(name, value, default)
+
+
 def _load_or_create_secret(instance: Path) -> str:
     """A development secret, generated once and kept so sessions survive restarts."""
     path = instance / "secret_key"
@@ -70,6 +76,14 @@ class Config:
     instance_path: Path = field(default=DEFAULT_INSTANCE)
     # A connection with more unsent packets than this has stopped reading and is dropped.
     max_queued_packets: int = 2000
+    # ... or more unsent bytes than this (a few history pages).
+    max_queued_bytes: int = 4 * 1024 * 1024
+    # Events of one connection that run at once; its further frames wait to be read.
+    max_events_in_flight: int = 8
+    # Open Engine.IO connections per client address (REMOTE_ADDR as the app sees it); 0: no cap.
+    max_connections_per_address: int = 50
+    # Seconds an HTTP connection may stay silent while the server waits for its request.
+    header_timeout_seconds: int = 10
     # Namespaces this deployment's keys and channels in a shared Redis.
     redis_prefix: str = "chatroom"
     testing: bool = False
@@ -130,9 +144,17 @@ class Config:
             db_timeout_seconds=_positive("CHATROOM_DB_TIMEOUT", env.get("CHATROOM_DB_TIMEOUT"), 5),
             instance_path=instance,
             redis_prefix=env.get("CHATROOM_REDIS_PREFIX", "chatroom"),
-            max_queued_packets=_positive(
-                "CHATROOM_MAX_QUEUED_PACKETS", env.get("CHATROOM_MAX_QUEUED_PACKETS"), 2000
+            max_queued_packets=_positive("CHATROOM_MAX_QUEUED_PACKETS", env.get("CHATROOM_MAX_QUEUED_PACKETS"), 2000),
+            max_queued_bytes=_positive(
+                "CHATROOM_MAX_QUEUED_BYTES", env.get("CHATROOM_MAX_QUEUED_BYTES"), 4 * 1024 * 1024
             ),
+            max_events_in_flight=_positive(
+                "CHATROOM_MAX_EVENTS_IN_FLIGHT", env.get("CHATROOM_MAX_EVENTS_IN_FLIGHT"), 8
+            ),
+            max_connections_per_address=_not_negative(
+                "CHATROOM_MAX_CONNECTIONS_PER_ADDRESS", env.get("CHATROOM_MAX_CONNECTIONS_PER_ADDRESS"), 50
+            ),
+            header_timeout_seconds=_positive("CHATROOM_HEADER_TIMEOUT", env.get("CHATROOM_HEADER_TIMEOUT"), 10),
         )
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]

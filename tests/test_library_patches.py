@@ -1,8 +1,8 @@
-"""Socket helpers of the gevent server."""
+"""The library patches: whole frames, and the start-up check of what they patch."""
 
 from __future__ import annotations
 
-from chatroom.netopts import CompleteSends
+from chatroom.library_patches import CompleteSends
 
 
 class ShortWriter:
