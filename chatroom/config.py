@@ -79,7 +79,7 @@ class Config:
     # ... or more unsent bytes than this (a few history pages).
     max_queued_bytes: int = 4 * 1024 * 1024
     # Events of one connection that run at once; its further frames wait to be read.
-    max_events_in_flight: int = 8
+    max_events_in_flight: int = 4
     # Open Engine.IO connections per client address (REMOTE_ADDR as the app sees it); 0: no cap.
     max_connections_per_address: int = 50
     # Seconds an HTTP connection may stay silent while the server waits for its request.
@@ -149,7 +149,7 @@ class Config:
                 "CHATROOM_MAX_QUEUED_BYTES", env.get("CHATROOM_MAX_QUEUED_BYTES"), 4 * 1024 * 1024
             ),
             max_events_in_flight=_positive(
-                "CHATROOM_MAX_EVENTS_IN_FLIGHT", env.get("CHATROOM_MAX_EVENTS_IN_FLIGHT"), 8
+                "CHATROOM_MAX_EVENTS_IN_FLIGHT", env.get("CHATROOM_MAX_EVENTS_IN_FLIGHT"), 4
             ),
             max_connections_per_address=_not_negative(
                 "CHATROOM_MAX_CONNECTIONS_PER_ADDRESS", env.get("CHATROOM_MAX_CONNECTIONS_PER_ADDRESS"), 50
