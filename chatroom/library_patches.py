@@ -297,7 +297,9 @@ def decline_websocket_compression() -> None:
     chunk before its message-size check: a 200 KB upload can inflate to 200 MB. Without
     the extension, a frame with the compression bit set is a protocol error that closes
     the connection, and the message limit counts the bytes that arrive. Chat frames are
-    small; compression would save little.
+    small; compression would save little. The module-level name is what simple-websocket's
+    server side looks up; a simple-websocket client in this process would offer compression
+    it then refuses, and the server process runs none.
     """
     from simple_websocket import ws
     from wsproto.extensions import PerMessageDeflate
