@@ -23,8 +23,13 @@ import logging  # noqa: E402
 import sys  # noqa: E402
 
 from chatroom import Config, ConfigError, create_app, socketio  # noqa: E402
+from chatroom.library_patches import (  # noqa: E402
+    LibraryMismatchError,
+    check_library_internals,
+    complete_websocket_sends,
+    patch_gevent_server,
+)
 from chatroom.migrate import alembic_config, upgrade  # noqa: E402
-from chatroom.netopts import complete_websocket_sends, enable_tcp_nodelay  # noqa: E402
 from chatroom.passwords import warm_up  # noqa: E402
 from chatroom.realtime import sessions  # noqa: E402
 from chatroom.realtime.backpressure import start_watchdog  # noqa: E402
@@ -69,6 +74,11 @@ def main() -> int:
     except ConfigError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
+    try:
+        check_library_internals()
+    except LibraryMismatchError as exc:
+        print(f"refusing to start: {exc}", file=sys.stderr)
+        return 2
     if sys.argv[1:] == ["--wait-for-migrations"]:
         return 0 if wait_for_migrations(config.database_url) else 1
     if sys.argv[1:] == ["--migrate-only"]:
@@ -84,7 +94,7 @@ def main() -> int:
         sessions.start_listener(socketio, config.redis_url, config.redis_prefix)
     shutdown = None
     if ASYNC_MODE == "gevent":
-        enable_tcp_nodelay()
+        patch_gevent_server(config.header_timeout_seconds)
         complete_websocket_sends()
         shutdown = GracefulShutdown(socketio, config.shutdown_grace_seconds)
         shutdown.install()

@@ -7,7 +7,7 @@ import logging
 from flask import Flask, Response
 from flask_login import AnonymousUserMixin
 
-from chatroom import metrics
+from chatroom import library_patches, metrics
 from chatroom.config import Config, ConfigError
 from chatroom.errors import ChatError
 from chatroom.extensions import db, limiter, login_manager, socketio
@@ -15,7 +15,8 @@ from chatroom.jsondepth import BoundedJSONProvider, SocketJSON
 from chatroom.proxies import install_proxies
 from chatroom.ratelimits import socket_limits
 from chatroom.realtime import fanout
-from chatroom.security import OriginPolicy, install_security
+from chatroom.realtime.guard import ConnectionGuard
+from chatroom.security import OriginPolicy, install_security, nosniff
 from chatroom.services.writer import GroupWriter
 
 __all__ = ["Config", "ConfigError", "create_app", "socketio"]
@@ -26,6 +27,7 @@ MAX_PACKET_BYTES = 64 * 1024
 def create_app(config: Config | None = None) -> Flask:
     """Build an app bound to `config` (read from the environment when omitted)."""
     config = config or Config.from_env()
+    library_patches.check_library_internals()
     app = Flask(__name__, instance_path=str(config.instance_path), static_folder=None)
     app.json = BoundedJSONProvider(app)
     cookie_name = "__Host-chatroom" if config.production else "chatroom"
@@ -82,9 +84,26 @@ def create_app(config: Config | None = None) -> Flask:
         app.register_blueprint(blueprint)
     login_manager.user_loader(auth.load_session_user)
     handlers.register(socketio, config, GroupWriter(socket_limits))
-    fanout.track_websockets(socketio.server)
+    _bound_connections(config)
+    # Engine.IO answers /socket.io without Flask: its responses get the header here.
+    app.wsgi_app = nosniff(app.wsgi_app)  # type: ignore[method-assign]
+    # Outermost, so that the per-address cap and every limit see the client's address.
     install_proxies(app, config.trusted_proxies, config.allowed_hosts)
     return app
+
+
+def _bound_connections(config: Config) -> None:
+    """Direct acks, the websocket message limit and the per-connection bounds (realtime/guard.py)."""
+    server = socketio.server
+    fanout.direct_acks(server)
+    library_patches.decline_websocket_compression()
+    library_patches.track_websockets(server.eio, MAX_PACKET_BYTES)
+    ConnectionGuard(
+        server,
+        max_in_flight=config.max_events_in_flight,
+        max_per_address=config.max_connections_per_address,
+        max_queued_bytes=config.max_queued_bytes,
+    ).install()
 
 
 def _client_manager(config: Config) -> fanout.DirectBroadcast:

@@ -203,6 +203,33 @@ class Config(BaseSettings):
         description="Log-in sessions one user may hold; a new log-in past it ends the oldest, closing their "
         "sockets as log-out does.",
     )
+    max_queued_bytes: int = Field(
+        4 * 1024 * 1024,
+        gt=0,
+        validation_alias="CHATROOM_MAX_QUEUED_BYTES",
+        description="... or with more unsent bytes than this (4 MiB: about sixteen full history pages).",
+    )
+    max_events_in_flight: int = Field(
+        4,
+        gt=0,
+        validation_alias="CHATROOM_MAX_EVENTS_IN_FLIGHT",
+        description="Socket.IO events of one connection that run at once; its next frame is read when one finishes.",
+    )
+    max_connections_per_address: int = Field(
+        50,
+        ge=0,
+        validation_alias="CHATROOM_MAX_CONNECTIONS_PER_ADDRESS",
+        description="Open Socket.IO connections per client address (`REMOTE_ADDR` as the app sees it, so the real "
+        "client behind a trusted proxy); `0` switches the cap off. Raise it when many people share one address "
+        "(an office NAT).",
+    )
+    header_timeout_seconds: int = Field(
+        10,
+        gt=0,
+        validation_alias="CHATROOM_HEADER_TIMEOUT",
+        description="Seconds an HTTP connection may stay silent (request line, headers, body, keep-alive) before "
+        "the server closes it (`server.py`, gevent).",
+    )
     # Set by tests only; no environment variable.
     testing: bool = False
 
@@ -221,6 +248,10 @@ class Config(BaseSettings):
             "shutdown_grace_seconds",
             "trusted_proxies",
             "max_sessions_per_user",
+            "max_queued_bytes",
+            "max_events_in_flight",
+            "max_connections_per_address",
+            "header_timeout_seconds",
         }
     )
 

@@ -19,7 +19,9 @@ from sqlalchemy import Engine, event
 
 from chatroom.extensions import socketio
 
-CONNECTED_SOCKETS = Gauge("chatroom_connected_sockets", "Socket.IO connections open on this process")
+CONNECTED_SOCKETS = Gauge(
+    "chatroom_connected_sockets", "Logged-in Socket.IO connections (namespace joined) open on this process"
+)
 MESSAGES = Counter("chatroom_messages", "Messages committed by this process")
 VOTES = Counter("chatroom_votes", "Vote changes committed by this process")
 EMIT_SECONDS = Histogram(
@@ -52,9 +54,15 @@ def metrics() -> Response:
 
 
 def _open_sockets() -> int:
-    # Engine.IO's table of this process's live connections; nothing to keep in step by hand.
+    # Connections that passed the connect handler (which refuses anyone not logged in):
+    # python-socketio's table of the namespace's members, less those still being checked.
+    # Engine.IO's own table would also count handshakes that never log in.
     server = socketio.server
-    return len(server.eio.sockets) if server is not None else 0
+    if server is None:
+        return 0
+    manager = server.manager
+    members = manager.rooms.get("/", {}).get(None, {})
+    return max(0, len(members) - len(manager.pending_connect.get("/", ())))
 
 
 CONNECTED_SOCKETS.set_function(_open_sockets)

@@ -59,6 +59,20 @@ class OriginPolicy:
         return self.permits(origin, environ)
 
 
+def nosniff(wsgi_app: Any) -> Any:
+    """Add `X-Content-Type-Options: nosniff` to every response that lacks it (Engine.IO's too)."""
+
+    def app(environ: dict[str, Any], start_response: Any) -> Any:
+        def start(status: str, headers: list[tuple[str, str]], *rest: Any) -> Any:
+            if not any(name.lower() == "x-content-type-options" for name, _ in headers):
+                headers = [*headers, ("X-Content-Type-Options", "nosniff")]
+            return start_response(status, headers, *rest)
+
+        return wsgi_app(environ, start)
+
+    return app
+
+
 def install_security(app: Flask, origins: OriginPolicy) -> None:
     @app.before_request
     def _check_origin() -> None:

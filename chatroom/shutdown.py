@@ -19,18 +19,14 @@ from __future__ import annotations
 import logging
 import signal
 import time
-from collections.abc import Callable, Iterable
-from typing import Any
 
 import gevent
 from flask_socketio import SocketIO
 from gevent.event import Event
 
-from chatroom import broadcaster
+from chatroom import broadcaster, library_patches
 
 log = logging.getLogger("chatroom.server")
-
-WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
 class InFlight:
@@ -67,29 +63,8 @@ class GracefulShutdown:
 
         Call after create_app() bound the SocketIO instance to the app.
         """
-        tracker = self.in_flight
-        # Flask-SocketIO's middleware answers /socket.io itself and hands every other request
-        # to the Flask app it wraps: wrapping that inner app counts HTTP requests, while a
-        # long-lived websocket never counts as in flight.
-        middleware = self.socketio.sockio_mw
-        flask_wsgi: WSGIApp = middleware.wsgi_app
-
-        def tracked_wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-            with tracker:
-                return flask_wsgi(environ, start_response)
-
-        middleware.wsgi_app = tracked_wsgi
-        # Every Socket.IO event of every handler, whether bound through Flask-SocketIO or on
-        # python-socketio directly, goes through this one method of the server (run in its
-        # own greenlet when async_handlers is on, the default).
-        server = self.socketio.server
-        trigger_event = server._trigger_event
-
-        def tracked_event(*args: Any, **kwargs: Any) -> Any:
-            with tracker:
-                return trigger_event(*args, **kwargs)
-
-        server._trigger_event = tracked_event
+        library_patches.wrap_flask_app(self.socketio, self.in_flight)
+        library_patches.wrap_event_dispatch(self.socketio.server, self.in_flight)
         for signum in (signal.SIGTERM, signal.SIGINT):
             gevent.signal_handler(signum, self.begin, signum)
 

@@ -9,7 +9,7 @@ one non-blocking `send` of it.
 
 Per-client order holds because a client gets the direct write only when nothing is ahead
 of it: its engine.io queue is empty and no write of its own is in progress (the socket
-lock of chatroom.netopts.CompleteSends). Otherwise, and whenever the send would block, the
+lock of chatroom.library_patches.CompleteSends). Otherwise, and whenever the send would block, the
 packet goes through engine.io's queue as before, so a client that stops reading still
 builds up a queue that the slow-reader watchdog (chatroom.realtime.backpressure) sees and
 cuts off. Polling clients, emits with callbacks and binary payloads also take the
@@ -24,8 +24,8 @@ import socketio
 from engineio import packet as eio_packet
 from socketio import packet as sio_packet
 
-from chatroom import metrics
-from chatroom.netopts import CompleteSends
+from chatroom import library_patches, metrics
+from chatroom.library_patches import CompleteSends
 
 _DIRECT = metrics.DELIVERIES.labels(path="direct")
 _QUEUED = metrics.DELIVERIES.labels(path="queued")
@@ -48,7 +48,7 @@ def _direct_socket(eio_socket: Any) -> CompleteSends | None:
     """The client's socket if a frame may be written to it now, ahead of nothing."""
     if not eio_socket.upgraded or eio_socket.closed or eio_socket.upgrading or eio_socket.queue.qsize():
         return None
-    ws = getattr(getattr(eio_socket, "chatroom_ws", None), "ws", None)  # simple_websocket.Server
+    ws = library_patches.websocket_of(eio_socket)
     if ws is None or not ws.connected:
         return None
     out = ws.sock
@@ -105,44 +105,18 @@ class DirectBroadcastRedis(socketio.RedisManager, DirectBroadcast):  # type: ign
     """
 
 
-def _direct_acks(server: socketio.Server) -> None:
+def direct_acks(server: socketio.Server) -> None:
     """Write event acks straight to an idle websocket too, as one frame, like broadcasts."""
-    library_send = server._send_packet
 
-    def send_packet(eio_sid: str, pkt: Any) -> None:
-        if pkt.packet_type == sio_packet.ACK:
-            encoded = pkt.encode()
-            if not isinstance(encoded, list):
-                eio_pkt = eio_packet.Packet(eio_packet.MESSAGE, encoded)
-                sock = server.eio.sockets.get(eio_sid)
-                out = _direct_socket(sock) if sock is not None else None
-                if out is None or not out.send_now(text_frame(eio_pkt.encode())):
-                    server._send_eio_packet(eio_sid, eio_pkt)
-                return
-        library_send(eio_sid, pkt)
+    def write(eio_sid: str, pkt: Any) -> bool:
+        encoded = pkt.encode()
+        if isinstance(encoded, list):
+            return False  # binary attachments: the library's path
+        eio_pkt = eio_packet.Packet(eio_packet.MESSAGE, encoded)
+        sock = server.eio.sockets.get(eio_sid)
+        out = _direct_socket(sock) if sock is not None else None
+        if out is None or not out.send_now(text_frame(eio_pkt.encode())):
+            server._send_eio_packet(eio_sid, eio_pkt)
+        return True
 
-    server._send_packet = send_packet
-
-
-def track_websockets(server: socketio.Server) -> None:
-    """Let each engine.io socket find its websocket, for direct writes of broadcasts and acks.
-
-    engine.io builds the websocket wrapper with the socket's own handler; the wrapper class
-    is taken from this server's async driver, so only this server is affected.
-    """
-    _direct_acks(server)
-    eio = server.eio
-    base = eio._async.get("websocket")
-    if base is None or getattr(base, "_chatroom_tracked", False):
-        return
-
-    class TrackedWebSocket(base):  # type: ignore[misc, valid-type]
-        _chatroom_tracked = True
-
-        def __init__(self, handler: Any, *args: Any, **kwargs: Any) -> None:
-            super().__init__(handler, *args, **kwargs)
-            owner = getattr(handler, "__self__", None)
-            if owner is not None:
-                owner.chatroom_ws = self
-
-    eio._async = {**eio._async, "websocket": TrackedWebSocket}
+    library_patches.route_acks(server, write)

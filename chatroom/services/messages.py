@@ -22,6 +22,8 @@ __all__ = ["MAX_CATCH_UP", "Joined", "Page", "Sent", "join_room", "load_history"
 
 # Past this many missed changes a reconnecting client starts over from the latest page.
 MAX_CATCH_UP = 1000
+# Bodies in one history page or catch-up, in characters: one ack stays a few hundred KB.
+MAX_PAGE_CHARS = 256 * 1024
 
 
 @dataclass(frozen=True)
@@ -91,8 +93,21 @@ def _page(session: Session, reader_id: int, room: Room, before: int | None, limi
     limit = max(1, min(limit, MAX_PAGE_SIZE))
     rows = list(session.execute(page_query(reader_id, room.id, before, limit + 1)).all())
     has_more = len(rows) > limit
-    rows = rows[:limit][::-1]
+    rows = rows[:limit]
+    kept = _within_page_bytes([m for m, _ in rows])
+    has_more = has_more or kept < len(rows)
+    rows = rows[:kept][::-1]
     return Page([message_view(m, room.slug, v or 0) for m, v in rows], has_more)
+
+
+def _within_page_bytes(messages: list[Message]) -> int:
+    """How many of `messages` fit in one page's MAX_PAGE_CHARS (at least one)."""
+    total = 0
+    for n, message in enumerate(messages):
+        total += len(message.body)
+        if total > MAX_PAGE_CHARS and n > 0:
+            return n
+    return len(messages)
 
 
 def join_room(session: Session, reader_id: int, room_slug: str, after_seq: int | None) -> Joined:
@@ -110,8 +125,9 @@ def join_room(session: Session, reader_id: int, room_slug: str, after_seq: int |
             .where(Message.room_id == room.id, Message.seq > after_seq)
             .order_by(Message.seq)
         ).all()
-        messages = [message_view(m, room.slug, v or 0) for m, v in rows]
-        return Joined(room_view(room), messages, False, watermark, reset=False)
+        if _within_page_bytes([m for m, _ in rows]) == len(rows):
+            messages = [message_view(m, room.slug, v or 0) for m, v in rows]
+            return Joined(room_view(room), messages, False, watermark, reset=False)
     page = _page(session, reader_id, room, None, PAGE_SIZE)
     # A client that asked to catch up but missed too much (or holds a seq from another
     # database) must drop what it has: `reset` tells it so.
