@@ -8,6 +8,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -99,15 +100,22 @@ def test_a_client_that_never_reads_does_not_stall_others(server: ServerProcess) 
     cookie = "; ".join(f"{k}={v}" for k, v in slow.http.cookies.items())
     stalled = _raw_socketio(server, cookie)
     reader = ChatClient(server.url, "reader").signup().connect()
-    writer = ChatClient(server.url, "writer").signup().connect()
+    # Several writers at once, so that the backlog passes the bound well before the slow
+    # client's missed pings (40 s) would drop it anyway, even on a loaded machine.
+    writers = [ChatClient(server.url, f"writer{i}").signup().connect() for i in range(4)]
     try:
         reader.call("join", {"room": "general"})
-        writer.call("join", {"room": "general"})
         body = "x" * 3500
         baseline = _rss_kib(server.proc.pid)  # type: ignore[union-attr]
         total = 2500  # about 9 MB of broadcasts that the slow client never drains
-        for n in range(total):
-            assert writer.call("data", {"room": "general", "body": f"{n} {body}"})["ok"]
+
+        def send_share(index: int, writer: ChatClient) -> None:
+            for n in range(index, total, len(writers)):
+                assert writer.call("data", {"room": "general", "body": f"{n} {body}"})["ok"]
+
+        with ThreadPoolExecutor(len(writers)) as pool:
+            for sent in [pool.submit(send_share, i, w) for i, w in enumerate(writers)]:
+                sent.result()
         # The reader got everything while the slow client read nothing.
         assert len(reader.wait_for("data", total, timeout=60)) == total
         grown = _rss_kib(server.proc.pid) - baseline  # type: ignore[union-attr]
@@ -118,7 +126,8 @@ def test_a_client_that_never_reads_does_not_stall_others(server: ServerProcess) 
     finally:
         stalled.close()
         reader.close()
-        writer.close()
+        for writer in writers:
+            writer.close()
 
 
 def test_a_client_that_disconnects_mid_send_loses_nothing_and_duplicates_nothing(server: ServerProcess) -> None:
