@@ -41,10 +41,6 @@ from typing import Any
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
-# Set in a websocket request's WSGI environ once the websocket has ended.
-WEBSOCKET_ENDED_KEY = "chatroom.websocket_ended"
-
-
 class LibraryMismatchError(RuntimeError):
     """An installed library no longer has an attribute Chatroom patches, with its parameters."""
 
@@ -198,8 +194,10 @@ def patch_gevent_server(header_timeout: float) -> None:
     def handle_one_request(self: Any) -> Any:
         result = original_request(self)
         environ = getattr(self, "environ", None)
-        if result is True and environ is not None and environ.get(WEBSOCKET_ENDED_KEY):
-            return None  # what follows on this connection is websocket bytes, not HTTP
+        # Keyed on the request, not on how the websocket ended: whichever side closed it and
+        # whenever the app returned, what follows an upgrade is websocket bytes, never HTTP.
+        if result is True and environ is not None and environ.get("HTTP_UPGRADE", "").lower() == "websocket":
+            return None
         return result
 
     _patch_once(pywsgi.WSGIHandler, "handle_one_request", handle_one_request)
@@ -341,12 +339,6 @@ def track_websockets(eio_server: Any, max_message_size: int) -> None:
             owner = getattr(handler, "__self__", None)
             if owner is not None:
                 owner.chatroom_ws = self
-
-        def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
-            try:
-                return super().__call__(environ, start_response)
-            finally:
-                environ[WEBSOCKET_ENDED_KEY] = True
 
     eio_server._async = {**eio_server._async, "websocket": TrackedWebSocket}
 
