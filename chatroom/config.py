@@ -210,8 +210,9 @@ class Config(BaseSettings):
         gt=0,
         le=45,
         validation_alias="CHATROOM_PRESENCE_TIMEOUT",
-        description="Seconds after which a socket whose process stopped refreshing it (killed without a clean "
-        "disconnect) drops out of a room's `online`. Each process refreshes its own sockets every quarter of it.",
+        description="The longest time, in seconds (at most 45), that the sockets of a process killed without a "
+        "clean disconnect stay in their rooms' `online`. Each process refreshes its own sockets every quarter of "
+        "it; an entry two refreshes late is dropped.",
     )
     # Set by tests only; no environment variable.
     testing: bool = False
