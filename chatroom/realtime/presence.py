@@ -192,8 +192,13 @@ class Presence:
             rooms = self._joined.setdefault(sid, {})
             new = room not in rooms
             rooms[room] = value
-        self.store.refresh(room, [value], time.time())
-        online, _ = self.store.members(room, time.time())
+        try:
+            self.store.refresh(room, [value], time.time())
+            online, _ = self.store.members(room, time.time())
+        except redis.RedisError:
+            # The join itself stands; the next refresh puts the entry in the store.
+            log.warning("presence store unavailable; %s listed on the next refresh", sid, exc_info=True)
+            return people([value])
         if new:
             self.changed(room)
         return people(online)
@@ -202,7 +207,11 @@ class Presence:
         with self._lock:
             value = self._joined.get(sid, {}).pop(room, None)
         if value is not None:
-            self.store.remove(room, [value])
+            try:
+                self.store.remove(room, [value])
+            except redis.RedisError:
+                log.warning("presence store unavailable; %s expires by itself", sid, exc_info=True)
+                return
             self.changed(room)
 
     def disconnect(self, sid: str) -> None:
@@ -218,7 +227,12 @@ class Presence:
 
     def sids_of(self, room: str, user_id: int) -> list[str]:
         """Every socket of `user_id` in `room`, in any process."""
-        online, _ = self.store.members(room, time.time())
+        try:
+            online, _ = self.store.members(room, time.time())
+        except redis.RedisError:
+            log.warning("presence store unavailable; only this process's sockets known", exc_info=True)
+            with self._lock:
+                online = [value for rooms in self._joined.values() for r, value in rooms.items() if r == room]
         return [sid for uid, _name, sid in map(parse, online) if uid == user_id]
 
     def counts(self, rooms: list[str]) -> dict[str, int]:
@@ -285,7 +299,12 @@ class Presence:
 
     def typing_allowed(self, user_id: int, room: str, interval: float) -> bool:
         """Whether this `typing` may be broadcast: one per person per room per interval."""
-        return self.store.claim(f"typing:{room}:{user_id}", interval) == 0.0
+        try:
+            return self.store.claim(f"typing:{room}:{user_id}", interval) == 0.0
+        except redis.RedisError:
+            # Typing is a hint: while the store is away it is acked and not passed on.
+            log.warning("presence store unavailable; typing not broadcast", exc_info=True)
+            return False
 
 
 presence = Presence()
