@@ -87,8 +87,12 @@ def sign_up(session: Session, email: str, username: str, password: str) -> User:
     if problem:
         raise ChatError("invalid", f"password: {problem}", "password")
     folded = fold_email(email)
+    # Hashed before the first query: hashing waits on a thread (gevent), and on SQLite a
+    # transaction already open would hold the write lock while every other greenlet of the
+    # process blocks on it.
+    password_hash = passwords.hash_password(password)
     _raise_if_taken(session, folded, username)
-    user = User(email=email, email_folded=folded, username=username, password_hash=passwords.hash_password(password))
+    user = User(email=email, email_folded=folded, username=username, password_hash=password_hash)
     session.add(user)
     try:
         session.flush()
