@@ -16,6 +16,7 @@ from chatroom.proxies import install_proxies
 from chatroom.ratelimits import socket_limits
 from chatroom.realtime import fanout
 from chatroom.realtime.guard import ConnectionGuard
+from chatroom.realtime.presence import presence
 from chatroom.security import OriginPolicy, install_security, nosniff
 from chatroom.services.writer import GroupWriter
 
@@ -84,6 +85,7 @@ def create_app(config: Config | None = None) -> Flask:
         app.register_blueprint(blueprint)
     login_manager.user_loader(auth.load_session_user)
     handlers.register(socketio, config, GroupWriter(socket_limits))
+    presence.init(socketio, config.redis_url, config.redis_prefix, config.presence_timeout_seconds)
     _bound_connections(config)
     # Engine.IO answers /socket.io without Flask: its responses get the header here.
     app.wsgi_app = nosniff(app.wsgi_app)  # type: ignore[method-assign]

@@ -103,7 +103,9 @@ class Config(BaseSettings):
         "when `CHATROOM_ENV=production`. Must be identical on every process.",
         json_schema_extra={"shown_default": "generated once into `instance/secret_key` (development only)"},
     )
-    host: str = Field("127.0.0.1", validation_alias="HOST", description="Address to listen on (`0.0.0.0` in the image).")
+    host: str = Field(
+        "127.0.0.1", validation_alias="HOST", description="Address to listen on (`0.0.0.0` in the image)."
+    )
     port: int = Field(5000, validation_alias="PORT", description="Port to listen on.")
     redis_url: str | None = Field(
         None,
@@ -230,6 +232,15 @@ class Config(BaseSettings):
         description="Seconds an HTTP connection may stay silent (request line, headers, body, keep-alive) before "
         "the server closes it (`server.py`, gevent).",
     )
+    presence_timeout_seconds: float = Field(
+        45.0,
+        gt=0,
+        le=45,
+        validation_alias="CHATROOM_PRESENCE_TIMEOUT",
+        description="The longest time, in seconds (at most 45), that the sockets of a process killed without a "
+        "clean disconnect stay in their rooms' `online`. Each process refreshes its own sockets every quarter of "
+        "it; an entry two refreshes late is dropped.",
+    )
     # Set by tests only; no environment variable.
     testing: bool = False
 
@@ -252,6 +263,7 @@ class Config(BaseSettings):
             "max_events_in_flight",
             "max_connections_per_address",
             "header_timeout_seconds",
+            "presence_timeout_seconds",
         }
     )
 

@@ -18,6 +18,7 @@ from chatroom import broadcaster, passwords
 from chatroom.errors import ChatError
 from chatroom.models import AuthSession, User, utcnow
 from chatroom.schemas import USERNAME_MAX_CHARS, USERNAME_MIN_CHARS, USERNAME_PATTERN
+from chatroom.services import rooms
 
 USERNAME_RE = re.compile(USERNAME_PATTERN)
 # Refreshing last_seen_at on every request would turn every read into a write.
@@ -86,14 +87,17 @@ def sign_up(session: Session, email: str, username: str, password: str) -> User:
     if problem:
         raise ChatError("invalid", f"password: {problem}", "password")
     folded = fold_email(email)
-    _raise_if_taken(session, folded, username)
-    # No transaction may stay open while argon2 runs: it runs off the event loop, so other
-    # requests go on meanwhile, and on SQLite an open transaction holds the write lock.
-    session.commit()
+    # Hashed before the first query: hashing waits on a thread (gevent), and on SQLite a
+    # transaction already open would hold the write lock while every other greenlet of the
+    # process blocks on it.
     password_hash = passwords.hash_password(password)
+    _raise_if_taken(session, folded, username)
     user = User(email=email, email_folded=folded, username=username, password_hash=password_hash)
     session.add(user)
     try:
+        session.flush()
+        # Everyone is a member of `general` from sign-up, in the same transaction.
+        rooms.add_member(session, user.id, rooms.GENERAL)
         session.commit()
     except IntegrityError:
         # Lost a race with an identical sign-up: report it as the check above would have.
