@@ -131,7 +131,7 @@ export function ChatPage({ user }: { user: User }) {
         </aside>
         <main className="chat-main">
           <MessageList
-            key={slug}
+            key={`timeline-${slug}`}
             room={slug}
             messages={state.messages}
             outbox={state.outbox}
@@ -154,7 +154,7 @@ export function ChatPage({ user }: { user: User }) {
             </p>
           )}
           <TypingIndicator typing={chat.typing} />
-          <Composer key={slug} room={slug} onSend={chat.send} onTyping={chat.notifyTyping} />
+          <Composer key={`composer-${slug}`} room={slug} onSend={chat.send} onTyping={chat.notifyTyping} />
         </main>
       </div>
       <div className="visually-hidden" aria-live="polite" aria-atomic="true">
