@@ -9,7 +9,7 @@ CREATE TABLE alembic_version (
     version_num varchar(32) NOT NULL,
     CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
 );
-INSERT INTO alembic_version (version_num) VALUES ('0002');
+INSERT INTO alembic_version (version_num) VALUES ('0003');
 
 CREATE TABLE users (
     id bigserial NOT NULL,
@@ -38,6 +38,8 @@ CREATE TABLE rooms (
     slug varchar(64) NOT NULL,
     name varchar(120) NOT NULL,
     seq bigint DEFAULT '0' NOT NULL,
+    topic varchar(200) DEFAULT '' NOT NULL,
+    created_at timestamp with time zone NOT NULL,
     CONSTRAINT pk_rooms PRIMARY KEY (id),
     CONSTRAINT uq_rooms_slug UNIQUE (slug)
 );
@@ -72,8 +74,19 @@ CREATE TABLE votes (
 );
 CREATE INDEX ix_votes_message_id ON votes (message_id);
 
+CREATE TABLE room_members (
+    user_id bigint NOT NULL,
+    room_id bigint NOT NULL,
+    last_read_id bigint DEFAULT '0' NOT NULL,
+    joined_at timestamp with time zone NOT NULL,
+    CONSTRAINT pk_room_members PRIMARY KEY (user_id, room_id),
+    CONSTRAINT fk_room_members_user_id_users FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE,
+    CONSTRAINT fk_room_members_room_id_rooms FOREIGN KEY (room_id) REFERENCES rooms (id) ON DELETE CASCADE
+);
+CREATE INDEX ix_room_members_room_id ON room_members (room_id);
+
 -- Sample data: the same people, messages and votes as make_table.py.
-INSERT INTO rooms (slug, name, seq) VALUES ('general', 'General', 9);
+INSERT INTO rooms (slug, name, seq, created_at) VALUES ('general', 'General', 9, now());
 
 INSERT INTO users (email, email_folded, username, password_hash, created_at) VALUES
     ('alice@example.com', 'alice@example.com', 'alice', '$argon2id$v=19$m=19456,t=2,p=1$/yS9Hs3fu8qH66Y398oXKg$IS9XXZQ39jVCHRsI2ExKqf6qiaGRB+ENKOU8JHagCFo', now()),
@@ -89,5 +102,9 @@ INSERT INTO messages (room_id, author_id, body, created_at, upvotes, downvotes, 
 
 INSERT INTO votes (user_id, message_id, value, created_at) VALUES
     (2, 1, 1, now()), (3, 1, 1, now()), (1, 2, 1, now()), (3, 2, -1, now()), (2, 3, 1, now());
+
+-- Everyone is a member of general from sign-up, with nothing unread then.
+INSERT INTO room_members (user_id, room_id, last_read_id, joined_at) VALUES
+    (1, 1, 0, now()), (2, 1, 0, now()), (3, 1, 0, now());
 
 COMMIT;

@@ -15,6 +15,7 @@ from chatroom.jsondepth import BoundedJSONProvider, SocketJSON
 from chatroom.proxies import install_proxies
 from chatroom.ratelimits import socket_limits
 from chatroom.realtime import fanout
+from chatroom.realtime.presence import presence
 from chatroom.security import OriginPolicy, install_security
 from chatroom.services.writer import GroupWriter
 
@@ -82,6 +83,7 @@ def create_app(config: Config | None = None) -> Flask:
         app.register_blueprint(blueprint)
     login_manager.user_loader(auth.load_session_user)
     handlers.register(socketio, config, GroupWriter(socket_limits))
+    presence.init(socketio, config.redis_url, config.redis_prefix, config.presence_timeout_seconds)
     fanout.track_websockets(socketio.server)
     install_proxies(app, config.trusted_proxies, config.allowed_hosts)
     return app

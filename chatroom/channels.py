@@ -12,6 +12,11 @@ def room_channel(slug: str) -> str:
     return f"room:{slug}"
 
 
+def user_channel(user_id: int) -> str:
+    """The Socket.IO room holding every socket of one person, in every process."""
+    return f"user:{user_id}"
+
+
 def session_channel(token_hash: str) -> str:
     """The Socket.IO room holding every socket opened with one log-in session."""
     return f"session:{token_hash}"

@@ -103,7 +103,9 @@ class Config(BaseSettings):
         "when `CHATROOM_ENV=production`. Must be identical on every process.",
         json_schema_extra={"shown_default": "generated once into `instance/secret_key` (development only)"},
     )
-    host: str = Field("127.0.0.1", validation_alias="HOST", description="Address to listen on (`0.0.0.0` in the image).")
+    host: str = Field(
+        "127.0.0.1", validation_alias="HOST", description="Address to listen on (`0.0.0.0` in the image)."
+    )
     port: int = Field(5000, validation_alias="PORT", description="Port to listen on.")
     redis_url: str | None = Field(
         None,
@@ -203,6 +205,14 @@ class Config(BaseSettings):
         description="Log-in sessions one user may hold; a new log-in past it ends the oldest, closing their "
         "sockets as log-out does.",
     )
+    presence_timeout_seconds: float = Field(
+        45.0,
+        gt=0,
+        le=45,
+        validation_alias="CHATROOM_PRESENCE_TIMEOUT",
+        description="Seconds after which a socket whose process stopped refreshing it (killed without a clean "
+        "disconnect) drops out of a room's `online`. Each process refreshes its own sockets every quarter of it.",
+    )
     # Set by tests only; no environment variable.
     testing: bool = False
 
@@ -221,6 +231,7 @@ class Config(BaseSettings):
             "shutdown_grace_seconds",
             "trusted_proxies",
             "max_sessions_per_user",
+            "presence_timeout_seconds",
         }
     )
 

@@ -81,6 +81,20 @@ class Room(Base):
     # The room timeline's counter: the last sequence number handed out. Bumping it takes the
     # row lock, which orders every change of the room in commit order with no gaps.
     seq: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    topic: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class RoomMember(Base):
+    """A person's membership of a room, and how far they have read it."""
+
+    __tablename__ = "room_members"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id", ondelete="CASCADE"), primary_key=True, index=True)
+    # The highest message id the member has read; unread counts the others' messages above it.
+    last_read_id: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    joined_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class Message(Base):

@@ -23,6 +23,7 @@ SIGNUPS_PER_IP = "20/hour"
 JOINS_PER_USER = "120/minute"
 HISTORY_PAGES_PER_USER = "120/minute"
 VOTES_PER_USER = "60/minute"
+ROOM_CREATIONS_PER_USER = "5/hour"
 
 log = logging.getLogger(__name__)
 

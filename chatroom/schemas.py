@@ -21,6 +21,14 @@ PASSWORD_MAX_CHARS = 256
 # History pages: the default size, and the most one request is served.
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 100
+# Rooms: a name is 1-40 characters after trimming, its slug at most 40, a topic at most 200.
+ROOM_NAME_MAX_CHARS = 40
+ROOM_SLUG_MAX_CHARS = 40
+ROOM_TOPIC_MAX_CHARS = 200
+# Typing: at most one broadcast per person per room in this many seconds; clients show the
+# indicator for TYPING_SHOW_SECONDS after the last one.
+TYPING_INTERVAL_SECONDS = 3
+TYPING_SHOW_SECONDS = 6
 
 
 def _storable(value: str) -> str:
@@ -74,6 +82,23 @@ class HistoryIn(Payload):
     room: RoomSlug
     before: PositiveId | None = None
     limit: Annotated[StrictInt, Field(ge=1)] = PAGE_SIZE
+
+
+class RoomIn(Payload):
+    """`leave` and `typing`: just the room."""
+
+    room: RoomSlug
+
+
+class ReadIn(Payload):
+    room: RoomSlug
+    message_id: PositiveId
+
+
+class CreateRoomIn(Payload):
+    # The 1-40 rule applies after trimming: the service's business, like the slug.
+    name: Annotated[Text, Field(max_length=1000)]
+    topic: Annotated[Text, Field(max_length=ROOM_TOPIC_MAX_CHARS)] | None = None
 
 
 class HistoryQuery(Payload):
@@ -168,6 +193,11 @@ class RoomOut(BaseModel):
     name: str
 
 
+class OnlineUser(BaseModel):
+    id: int
+    username: str
+
+
 class JoinAck(BaseModel):
     ok: Literal[True]
     room: RoomOut
@@ -175,6 +205,61 @@ class JoinAck(BaseModel):
     has_more: bool
     seq: int
     reset: bool = False
+    online: list[OnlineUser] = Field(
+        default_factory=list, description="The people with a socket in the room, in any process, the joiner included."
+    )
+
+
+class RoomSummary(BaseModel):
+    """The room shape R."""
+
+    slug: str
+    name: str
+    topic: str
+    created_at: str
+    member: bool
+    unread: int
+    online: int = Field(description="How many people are online in the room (the `join` ack's `online`).")
+
+
+class RoomsOut(BaseModel):
+    rooms: list[RoomSummary]
+
+
+class RoomPayload(BaseModel):
+    room: RoomSummary
+
+
+class OkAck(BaseModel):
+    """The ack of `leave` and `typing`."""
+
+    ok: Literal[True]
+
+
+class ReadAck(BaseModel):
+    ok: Literal[True]
+    unread: int
+
+
+class UnreadEvent(BaseModel):
+    """Server-to-client `unread`: the reader's count changed by their own `read` elsewhere."""
+
+    room: str
+    unread: int
+
+
+class PresenceEvent(BaseModel):
+    """Server-to-client `presence`: who is online in the room now."""
+
+    room: str
+    online: list[OnlineUser]
+
+
+class TypingEvent(BaseModel):
+    """Server-to-client `typing`: someone else is typing in the room."""
+
+    room: str
+    user: OnlineUser
 
 
 class SendAck(BaseModel):

@@ -48,6 +48,15 @@ WIRE_MODELS: list[type[BaseModel]] = [
     schemas.VoteEvent,
     schemas.BatchEvent,
     schemas.PageOut,
+    schemas.OnlineUser,
+    schemas.RoomSummary,
+    schemas.RoomsOut,
+    schemas.RoomPayload,
+    schemas.OkAck,
+    schemas.ReadAck,
+    schemas.UnreadEvent,
+    schemas.PresenceEvent,
+    schemas.TypingEvent,
 ]
 
 # Name in the client -> (value, what it is).
@@ -60,6 +69,17 @@ LIMITS: dict[str, tuple[int | str, str]] = {
     "PASSWORD_MAX_CHARS": (schemas.PASSWORD_MAX_CHARS, "Longest password, in characters (code points)."),
     "PAGE_SIZE": (schemas.PAGE_SIZE, "Messages in a history page when no limit is asked for."),
     "MAX_PAGE_SIZE": (schemas.MAX_PAGE_SIZE, "The most messages one history page holds."),
+    "ROOM_NAME_MAX_CHARS": (schemas.ROOM_NAME_MAX_CHARS, "Longest room name, in characters after trimming."),
+    "ROOM_SLUG_MAX_CHARS": (schemas.ROOM_SLUG_MAX_CHARS, "Longest room slug."),
+    "ROOM_TOPIC_MAX_CHARS": (schemas.ROOM_TOPIC_MAX_CHARS, "Longest room topic."),
+    "TYPING_INTERVAL_SECONDS": (
+        schemas.TYPING_INTERVAL_SECONDS,
+        "The server broadcasts at most one `typing` per person per room in this many seconds.",
+    ),
+    "TYPING_SHOW_SECONDS": (
+        schemas.TYPING_SHOW_SECONDS,
+        "How long a client shows a typing indicator after the last one.",
+    ),
 }
 
 HEADER = """\

@@ -214,3 +214,43 @@ def test_migrated_accounts_log_in_by_any_spelling(empty_db_url: str, make_app: C
     make_app(empty_db_url)
     with db.session() as s:
         assert accounts.authenticate(s, "ünal@EXAMPLE.com", PASSWORD).username == "unal"
+
+
+def test_existing_users_become_members_of_general_with_nothing_unread(empty_db_url: str) -> None:
+    """Upgrading today's schema with data: every user joins `general`, rooms get a creation time."""
+    upgrade(empty_db_url, "0002")
+    engine = create_engine(empty_db_url)
+    with engine.begin() as connection:
+        for name in ("ann", "ben"):
+            connection.execute(
+                text(
+                    "INSERT INTO users (email, email_folded, username, password_hash, created_at) "
+                    "VALUES (:email, :email, :name, 'hash', CURRENT_TIMESTAMP)"
+                ),
+                {"email": f"{name}@example.com", "name": name},
+            )
+        ids = dict(connection.execute(text("SELECT username, id FROM users")).all())
+        connection.execute(
+            text(
+                "INSERT INTO messages (room_id, author_id, body, created_at, upvotes, downvotes, seq) "
+                "SELECT id, :ann, 'before the upgrade', CURRENT_TIMESTAMP, 0, 0, 1 FROM rooms WHERE slug = 'general'"
+            ),
+            {"ann": ids["ann"]},
+        )
+        latest = connection.execute(text("SELECT max(id) FROM messages")).scalar_one()
+    upgrade(empty_db_url)
+    with engine.connect() as connection:
+        members = connection.execute(
+            text(
+                "SELECT u.username, m.last_read_id FROM room_members m JOIN users u ON u.id = m.user_id "
+                "JOIN rooms r ON r.id = m.room_id WHERE r.slug = 'general' ORDER BY u.username"
+            )
+        ).all()
+        room = connection.execute(text("SELECT topic, created_at FROM rooms WHERE slug = 'general'")).one()
+        assert connection.execute(text("SELECT count(*) FROM messages")).scalar_one() == 1
+    engine.dispose()
+    assert [tuple(row) for row in members] == [("ann", latest), ("ben", latest)]
+    assert room[0] == ""
+    assert room[1] is not None
+    downgrade(empty_db_url, "0002")
+    upgrade(empty_db_url)

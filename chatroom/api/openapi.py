@@ -8,11 +8,33 @@ from typing import Any
 from flask import Blueprint, Response, jsonify
 from pydantic import BaseModel
 
-from chatroom.schemas import ErrorOut, LoginIn, MePayload, PageOut, SignupIn, StatusOut, UserPayload
+from chatroom.schemas import (
+    CreateRoomIn,
+    ErrorOut,
+    LoginIn,
+    MePayload,
+    PageOut,
+    RoomPayload,
+    RoomsOut,
+    SignupIn,
+    StatusOut,
+    UserPayload,
+)
 
 bp = Blueprint("openapi", __name__)
 
-_MODELS: list[type[BaseModel]] = [SignupIn, LoginIn, UserPayload, MePayload, PageOut, ErrorOut, StatusOut]
+_MODELS: list[type[BaseModel]] = [
+    SignupIn,
+    LoginIn,
+    UserPayload,
+    MePayload,
+    PageOut,
+    CreateRoomIn,
+    RoomsOut,
+    RoomPayload,
+    ErrorOut,
+    StatusOut,
+]
 
 
 def _ref(model: type[BaseModel]) -> dict[str, str]:
@@ -71,6 +93,27 @@ def build_spec() -> dict[str, Any]:
                     "summary": "Who is logged in",
                     "security": cookie,
                     "responses": {"200": _json(MePayload, "the user"), **_errors(401, 503)},
+                }
+            },
+            "/api/rooms": {
+                "get": {
+                    "summary": "Every public room: the reader's own first, then the others, by name",
+                    "security": cookie,
+                    "responses": {"200": _json(RoomsOut, "the rooms"), **_errors(401, 503)},
+                },
+                "post": {
+                    "summary": "Create a public room (the creator is a member)",
+                    "security": cookie,
+                    "requestBody": _body(CreateRoomIn),
+                    "responses": {"201": _json(RoomPayload, "created"), **_errors(400, 401, 403, 409, 413, 429, 503)},
+                },
+            },
+            "/api/rooms/{slug}": {
+                "get": {
+                    "summary": "One room",
+                    "security": cookie,
+                    "parameters": [{"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}],
+                    "responses": {"200": _json(RoomPayload, "the room"), **_errors(401, 404, 503)},
                 }
             },
             "/api/rooms/{slug}/messages": {

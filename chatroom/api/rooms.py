@@ -1,22 +1,63 @@
-"""History over HTTP, for clients without a socket."""
+"""Rooms over HTTP: listing, creating and describing them, and history for clients without a socket."""
 
 from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, request
 from flask_login import current_user
 
+from chatroom.api import json_body
 from chatroom.errors import ChatError
-from chatroom.extensions import db
-from chatroom.schemas import HistoryQuery
-from chatroom.services import messages
+from chatroom.extensions import db, limiter
+from chatroom.ratelimits import ROOM_CREATIONS_PER_USER
+from chatroom.realtime.presence import presence
+from chatroom.schemas import CreateRoomIn, HistoryQuery
+from chatroom.services import messages, rooms
 
 bp = Blueprint("rooms", __name__, url_prefix="/api/rooms")
 
 
-@bp.get("/<slug>/messages")
-def history(slug: str) -> tuple[Response, int]:
+def _require_login() -> None:
     if not current_user.is_authenticated:
         raise ChatError("unauthorized", "log in first")
+
+
+def _creator_key() -> str:
+    # Only logged-in requests get past the handler's check; the others share one key.
+    return f"room-creator:{current_user.id}" if current_user.is_authenticated else "room-creator:anonymous"
+
+
+def _created(response: Response) -> bool:
+    return response.status_code == 201
+
+
+@bp.get("")
+def list_rooms() -> tuple[Response, int]:
+    _require_login()
+    with db.session() as s:
+        found = rooms.list_rooms(s, current_user.id, presence.counts)
+    return jsonify({"rooms": found}), 200
+
+
+@bp.post("")
+@limiter.limit(ROOM_CREATIONS_PER_USER, key_func=_creator_key, deduct_when=_created)
+def create_room() -> tuple[Response, int]:
+    _require_login()
+    data = json_body(CreateRoomIn)
+    with db.session() as s:
+        room = rooms.create_room(s, current_user.id, data.name, data.topic)
+        return jsonify({"room": rooms.describe_room(s, current_user.id, room.slug, presence.counts)}), 201
+
+
+@bp.get("/<slug>")
+def get_room(slug: str) -> tuple[Response, int]:
+    _require_login()
+    with db.session() as s:
+        return jsonify({"room": rooms.describe_room(s, current_user.id, slug, presence.counts)}), 200
+
+
+@bp.get("/<slug>/messages")
+def history(slug: str) -> tuple[Response, int]:
+    _require_login()
     query = HistoryQuery.model_validate(request.args.to_dict())
     with db.session() as s:
         page = messages.load_history(s, current_user.id, slug, query.before, query.limit)

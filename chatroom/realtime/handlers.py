@@ -26,8 +26,9 @@ from chatroom.errors import ChatError
 from chatroom.extensions import db
 from chatroom.jsondepth import MAX_DEPTH, TooDeepArgument
 from chatroom.ratelimits import socket_limits
-from chatroom.schemas import HistoryIn, JoinIn, Payload, SendIn, VoteIn
-from chatroom.services import accounts, messages, votes
+from chatroom.realtime.presence import presence
+from chatroom.schemas import TYPING_INTERVAL_SECONDS, HistoryIn, JoinIn, Payload, ReadIn, RoomIn, SendIn, VoteIn
+from chatroom.services import accounts, messages, rooms, votes
 from chatroom.services.rooms import get_room
 from chatroom.services.writer import GroupWriter
 
@@ -106,17 +107,25 @@ def register(socketio: SocketIO, config: Config, writer: GroupWriter) -> None:
         request.environ[_CHECKED_KEY] = time.monotonic()
         # Log-out reaches this socket through its session's channel.
         server.enter_room(request.sid, channels.session_channel(user.token_hash), namespace=NAMESPACE)  # type: ignore[attr-defined]
+        # The person's other sockets hear of their `read` here.
+        server.enter_room(request.sid, channels.user_channel(user.id), namespace=NAMESPACE)  # type: ignore[attr-defined]
+
+    @socketio.on("disconnect")
+    def on_disconnect(*_args: Any) -> None:
+        presence.disconnect(request.sid)  # type: ignore[attr-defined]
 
     @event("join", JoinIn)
     def on_join(sid: str, user: accounts.SessionUser, data: JoinIn) -> Ack:
         socket_limits.hit_join(user.id)
         with db.session() as s:
             # Only a room that exists gets a channel: invented names must not grow the server.
-            get_room(s, data.room)
+            room = get_room(s, data.room)
+            rooms.join(s, user.id, room)
             # Enter the channel before reading: a change committed after the reads then arrives
             # as a broadcast, so nothing falls between the snapshot and the live stream.
             server.enter_room(sid, channels.room_channel(data.room), namespace=NAMESPACE)
             joined = messages.join_room(s, user.id, data.room, data.after_seq)
+        online = presence.join(sid, user.id, user.username, data.room)
         return {
             "ok": True,
             "room": joined.room,
@@ -124,7 +133,43 @@ def register(socketio: SocketIO, config: Config, writer: GroupWriter) -> None:
             "has_more": joined.has_more,
             "seq": joined.seq,
             "reset": joined.reset,
+            "online": online,
         }
+
+    @event("leave", RoomIn)
+    def on_leave(sid: str, user: accounts.SessionUser, data: RoomIn) -> Ack:
+        with db.session() as s:
+            rooms.leave(s, user.id, data.room)
+        server.leave_room(sid, channels.room_channel(data.room), namespace=NAMESPACE)
+        presence.leave(sid, data.room)
+        return {"ok": True}
+
+    @event("read", ReadIn)
+    def on_read(sid: str, user: accounts.SessionUser, data: ReadIn) -> Ack:
+        with db.session() as s:
+            position = rooms.mark_read(s, user.id, data.room, data.message_id)
+        if position.moved:
+            socketio.emit(
+                "unread",
+                {"room": data.room, "unread": position.unread},
+                to=channels.user_channel(user.id),
+                skip_sid=sid,
+            )
+        return {"ok": True, "unread": position.unread}
+
+    @event("typing", RoomIn)
+    def on_typing(sid: str, user: accounts.SessionUser, data: RoomIn) -> Ack:
+        with db.session() as s:
+            get_room(s, data.room)
+        if presence.typing_allowed(user.id, data.room, TYPING_INTERVAL_SECONDS):
+            own = presence.sids_of(data.room, user.id)
+            socketio.emit(
+                "typing",
+                {"room": data.room, "user": {"id": user.id, "username": user.username}},
+                to=channels.room_channel(data.room),
+                skip_sid=[*own, sid] if sid not in own else own,
+            )
+        return {"ok": True}
 
     @event("data", SendIn)
     def on_data(_sid: str, user: accounts.SessionUser, data: SendIn) -> Ack:

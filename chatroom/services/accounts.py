@@ -18,6 +18,7 @@ from chatroom import broadcaster, passwords
 from chatroom.errors import ChatError
 from chatroom.models import AuthSession, User, utcnow
 from chatroom.schemas import USERNAME_MAX_CHARS, USERNAME_MIN_CHARS, USERNAME_PATTERN
+from chatroom.services import rooms
 
 USERNAME_RE = re.compile(USERNAME_PATTERN)
 # Refreshing last_seen_at on every request would turn every read into a write.
@@ -90,6 +91,9 @@ def sign_up(session: Session, email: str, username: str, password: str) -> User:
     user = User(email=email, email_folded=folded, username=username, password_hash=passwords.hash_password(password))
     session.add(user)
     try:
+        session.flush()
+        # Everyone is a member of `general` from sign-up, in the same transaction.
+        rooms.add_member(session, user.id, rooms.GENERAL)
         session.commit()
     except IntegrityError:
         # Lost a race with an identical sign-up: report it as the check above would have.

@@ -17,6 +17,16 @@ export const PASSWORD_MAX_CHARS = 256;
 export const PAGE_SIZE = 50;
 /** The most messages one history page holds. */
 export const MAX_PAGE_SIZE = 100;
+/** Longest room name, in characters after trimming. */
+export const ROOM_NAME_MAX_CHARS = 40;
+/** Longest room slug. */
+export const ROOM_SLUG_MAX_CHARS = 40;
+/** Longest room topic. */
+export const ROOM_TOPIC_MAX_CHARS = 200;
+/** The server broadcasts at most one `typing` per person per room in this many seconds. */
+export const TYPING_INTERVAL_SECONDS = 3;
+/** How long a client shows a typing indicator after the last one. */
+export const TYPING_SHOW_SECONDS = 6;
 
 export interface WireShapes {
   ErrorBody: ErrorBody;
@@ -33,6 +43,15 @@ export interface WireShapes {
   VoteEvent: VoteEvent;
   BatchEvent: BatchEvent;
   PageOut: PageOut;
+  OnlineUser: OnlineUser;
+  RoomSummary: RoomSummary;
+  RoomsOut: RoomsOut;
+  RoomPayload: RoomPayload;
+  OkAck: OkAck;
+  ReadAck: ReadAck;
+  UnreadEvent: UnreadEvent;
+  PresenceEvent: PresenceEvent;
+  TypingEvent: TypingEvent;
 }
 export interface ErrorBody {
   code: string;
@@ -88,6 +107,14 @@ export interface JoinAck {
   has_more: boolean;
   seq: number;
   reset?: boolean;
+  /**
+   * The people with a socket in the room, in any process, the joiner included.
+   */
+  online?: OnlineUser[];
+}
+export interface OnlineUser {
+  id: number;
+  username: string;
 }
 export interface SendAck {
   ok: true;
@@ -139,4 +166,56 @@ export interface PageOut {
   ok: true;
   messages: MessageOut[];
   has_more: boolean;
+}
+/**
+ * The room shape R.
+ */
+export interface RoomSummary {
+  slug: string;
+  name: string;
+  topic: string;
+  created_at: string;
+  member: boolean;
+  unread: number;
+  /**
+   * How many people are online in the room (the `join` ack's `online`).
+   */
+  online: number;
+}
+export interface RoomsOut {
+  rooms: RoomSummary[];
+}
+export interface RoomPayload {
+  room: RoomSummary;
+}
+/**
+ * The ack of `leave` and `typing`.
+ */
+export interface OkAck {
+  ok: true;
+}
+export interface ReadAck {
+  ok: true;
+  unread: number;
+}
+/**
+ * Server-to-client `unread`: the reader's count changed by their own `read` elsewhere.
+ */
+export interface UnreadEvent {
+  room: string;
+  unread: number;
+}
+/**
+ * Server-to-client `presence`: who is online in the room now.
+ */
+export interface PresenceEvent {
+  room: string;
+  online: OnlineUser[];
+}
+/**
+ * Server-to-client `typing`: someone else is typing in the room.
+ */
+export interface TypingEvent {
+  room: string;
+  user: OnlineUser;
 }
