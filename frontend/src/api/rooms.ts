@@ -1,58 +1,16 @@
-// Wire shapes of rooms, unread counts, presence and typing, as docs/protocol.md states them.
-// Written by hand until the server's models generate them into ./generated.ts.
-import type { AuthorOut, JoinAck } from "./generated";
+// Room requests, and the wire shapes of rooms, unread counts, presence and typing
+// (docs/protocol.md) under the names the client uses; the shapes are generated from the
+// server's models (./generated.ts).
 import { request } from "./client";
+import type { JoinAck, RoomSummary } from "./generated";
 
-/** Someone online in a room, or typing in it. */
-export type OnlineUser = AuthorOut;
+export type { OnlineUser, PresenceEvent, ReadAck, TypingEvent, UnreadEvent } from "./generated";
 
 /** The room shape R. */
-export interface Room {
-  slug: string;
-  name: string;
-  topic: string;
-  created_at: string;
-  /** Whether the reader is a member (has joined it). */
-  member: boolean;
-  /** Messages by others above the reader's read position. */
-  unread: number;
-  /** How many people are online in the room. */
-  online: number;
-}
+export type Room = RoomSummary;
 
 /** The `join` ack, with the people online in the room (the joiner included). */
-export type RoomJoinAck = JoinAck & { online?: OnlineUser[] };
-
-/** Broadcast to a room when the set of people online in it changes. */
-export interface PresenceEvent {
-  room: string;
-  online: OnlineUser[];
-}
-
-/** Broadcast to the others in a room when someone types in it. */
-export interface TypingEvent {
-  room: string;
-  user: OnlineUser;
-}
-
-/** Sent to the reader's other sockets when their own `read` changed a room's count. */
-export interface UnreadEvent {
-  room: string;
-  unread: number;
-}
-
-export interface LeaveAck {
-  ok: true;
-}
-
-export interface ReadAck {
-  ok: true;
-  unread: number;
-}
-
-export interface TypingAck {
-  ok: true;
-}
+export type RoomJoinAck = JoinAck;
 
 /** Every public room: the reader's own first, then the others, each group by name. */
 export async function fetchRooms(): Promise<Room[]> {

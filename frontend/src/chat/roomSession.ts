@@ -1,5 +1,6 @@
 import type { BatchEvent, FailedAck, HistoryAck, Message, SendAck, VoteAck, VoteEvent } from "../api/types";
 import type { OnlineUser, PresenceEvent, RoomJoinAck, TypingEvent } from "../api/rooms";
+import { TYPING_INTERVAL_SECONDS, TYPING_SHOW_SECONDS } from "../api/generated";
 import { Observable } from "../lib/observable";
 import { listen, type AckCallback, type ChatSocket } from "../socket/socket";
 import { createChatStore, findMessage, type ChatStore } from "./timeline";
@@ -17,9 +18,9 @@ export const KEPT_AT_BOTTOM = 1_000;
  */
 export const FORGET_STEP = 250;
 /** The composer says the reader is typing at most this often (the server drops the rest). */
-export const TYPING_SEND_INTERVAL_MS = 3_000;
+export const TYPING_SEND_INTERVAL_MS = TYPING_INTERVAL_SECONDS * 1_000;
 /** How long someone shows as typing after their last `typing` broadcast. */
-export const TYPING_SHOWN_MS = 6_000;
+export const TYPING_SHOWN_MS = TYPING_SHOW_SECONDS * 1_000;
 
 export type VoteDirection = "upvote" | "downvote";
 

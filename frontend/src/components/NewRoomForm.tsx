@@ -1,10 +1,11 @@
 import { useState, type FormEvent } from "react";
 import { ApiError } from "../api/client";
+import { ROOM_NAME_MAX_CHARS, ROOM_TOPIC_MAX_CHARS } from "../api/generated";
 import type { NewRoom, Room } from "../api/rooms";
 import { TextField } from "./TextField";
 
-export const ROOM_NAME_MAX = 40;
-export const ROOM_TOPIC_MAX = 200;
+const ROOM_NAME_MAX = ROOM_NAME_MAX_CHARS;
+const ROOM_TOPIC_MAX = ROOM_TOPIC_MAX_CHARS;
 
 interface NewRoomFormProps {
   onCreate(input: NewRoom): Promise<Room>;
