@@ -8,6 +8,7 @@ from collections.abc import Callable
 from playwright.sync_api import BrowserContext, Locator, Page, expect
 
 from tests.e2e.conftest import message_item, new_person, send, sign_up
+from tests.support.clients import ChatClient
 from tests.support.procs import ServerProcess
 
 
@@ -71,6 +72,7 @@ def test_two_people_in_two_rooms(server: ServerProcess, new_context: Callable[..
     expect(bob).to_have_url(re.compile(r"/r/book-club$"))
 
     # Alt+Down and Alt+Up move to the room below and above in the list (by name: Book Club, General).
+    expect(rooms_nav(bob).get_by_role("link", name="General")).to_be_visible()
     bob.get_by_role("textbox", name="Message").press("Alt+ArrowDown")
     expect(bob).to_have_url(re.compile(r"/r/general$"))
     bob.get_by_role("textbox", name="Message").press("Alt+ArrowUp")
@@ -95,3 +97,33 @@ def test_the_rooms_drawer_at_375_px(server: ServerProcess, new_context: Callable
     expect(page).to_have_url(re.compile(r"/r/general$"))
     expect(nav).to_be_hidden()
     expect(page.get_by_role("textbox", name="Message")).to_be_visible()
+
+
+def test_switching_rooms_keeps_the_scroll_position_and_shows_what_came_meanwhile(
+    server: ServerProcess, new_context: Callable[..., BrowserContext]
+) -> None:
+    page = new_context(viewport={"width": 1280, "height": 700}).new_page()
+    sign_up(page, server.url, new_person("reader"))
+    create_room(page, "Long Room", "")
+    expect(page).to_have_url(re.compile(r"/r/long-room$"))
+    writer = ChatClient(server.url, "writer").signup().connect()
+    try:
+        assert writer.call("join", {"room": "long-room"})["ok"]
+        for n in range(1, 41):
+            assert writer.call("data", {"room": "long-room", "body": f"long line {n:02d}", "client_id": f"l-{n}"})["ok"]
+        expect(message_item(page, "long line 40")).to_be_in_viewport()
+
+        scroller = page.get_by_role("region", name="Message history")
+        scroller.evaluate("element => { element.scrollTop = 300; element.dispatchEvent(new Event('scroll')); }")
+        rooms_nav(page).get_by_role("link", name=re.compile("^General")).click()
+        expect(page).to_have_url(re.compile(r"/r/general$"))
+        assert writer.call("data", {"room": "long-room", "body": "while you were away", "client_id": "away"})["ok"]
+        long_room = rooms_nav(page).get_by_role("link", name=re.compile("^Long Room"))
+        expect(long_room).to_have_accessible_name(re.compile("1 unread"))
+
+        long_room.click()
+        expect(message_item(page, "while you were away")).to_have_count(1)
+        assert scroller.evaluate("element => element.scrollTop") == 300
+        expect(page.get_by_role("button", name="New messages ↓")).to_be_visible()
+    finally:
+        writer.close()
