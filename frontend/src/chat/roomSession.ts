@@ -8,6 +8,7 @@ import { createChatStore, findMessage, type ChatStore } from "./timeline";
 /** How long to wait for an ack before calling a request failed. */
 export const ACK_TIMEOUT_MS = 10_000;
 const REJOIN_DELAY_MS = 1_000;
+const RATE_LIMITED_REJOIN_DELAY_MS = 5_000;
 /** A gap in the room's seq numbers open this long means a broadcast was lost: catch up. */
 export const GAP_TIMEOUT_MS = 1_000;
 /** How many messages a room keeps while the reader follows its newest ones. */
@@ -79,6 +80,8 @@ export class RoomSession {
   private rejoinTimer: ReturnType<typeof setTimeout> | undefined;
   private gapTimer: ReturnType<typeof setTimeout> | undefined;
   private joining = false;
+  /** The last join was refused: its notice goes once a join succeeds. */
+  private joinFailed = false;
   private loadingOlder = false;
 
   constructor({ socket, room, myId, makeClientId, onJoined }: RoomSessionOptions) {
@@ -252,8 +255,21 @@ export class RoomSession {
         return;
       }
       if (isFailed(response)) {
+        this.joinFailed = true;
         this.setNotice(`Could not join the room: ${failureMessage(response)}`);
+        // A busy server or database is a passing state: try again rather than stay out.
+        const code = response.error?.code;
+        if (code === "unavailable" || code === "rate_limited") {
+          const delay = code === "rate_limited" ? RATE_LIMITED_REJOIN_DELAY_MS : REJOIN_DELAY_MS;
+          this.rejoinTimer = setTimeout(() => {
+            if (this.live && this.socket.connected && !this.joining) this.join();
+          }, delay);
+        }
         return;
+      }
+      if (this.joinFailed) {
+        this.joinFailed = false;
+        this.setNotice(null);
       }
       const ack = response as RoomJoinAck;
       if (ack.online !== undefined) this.online.set(ack.online);
