@@ -330,3 +330,30 @@ describe("RoomSession: votes while offline and bounded history", () => {
     expect(socket.pending("get_previous_messages")[0]?.payload).toEqual({ room: "general", before: FORGET_STEP + 2 });
   });
 });
+
+describe("RoomSession: a refused join", () => {
+  it("joins again when the server was unavailable, and clears the notice once in", () => {
+    vi.useFakeTimers();
+    const { socket, session } = setup();
+    socket.serverAccepts();
+    socket.answer("join", { ok: false, error: { code: "unavailable", message: "the database is not answering" } });
+    expect(session.notices.get().notice).toBe("Could not join the room: the database is not answering");
+    expect(socket.pending("join")).toHaveLength(0);
+
+    vi.advanceTimersByTime(1_000);
+    expect(socket.pending("join")).toHaveLength(1);
+    socket.answer("join", joinAck());
+    expect(session.store.getState().joined).toBe(true);
+    expect(session.notices.get().notice).toBeNull();
+  });
+
+  it("does not try again a room that does not exist", () => {
+    vi.useFakeTimers();
+    const { socket, session } = setup();
+    socket.serverAccepts();
+    socket.answer("join", { ok: false, error: { code: "not_found", message: "no such room" } });
+    vi.advanceTimersByTime(60_000);
+    expect(socket.all("join")).toHaveLength(1);
+    expect(session.notices.get().notice).toBe("Could not join the room: no such room");
+  });
+});

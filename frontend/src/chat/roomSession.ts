@@ -1,4 +1,6 @@
-import type { BatchEvent, FailedAck, HistoryAck, JoinAck, Message, SendAck, VoteAck, VoteEvent } from "../api/types";
+import type { BatchEvent, FailedAck, HistoryAck, Message, SendAck, VoteAck, VoteEvent } from "../api/types";
+import type { OnlineUser, PresenceEvent, RoomJoinAck, TypingEvent } from "../api/rooms";
+import { TYPING_INTERVAL_SECONDS, TYPING_SHOW_SECONDS } from "../api/generated";
 import { Observable } from "../lib/observable";
 import { listen, type AckCallback, type ChatSocket } from "../socket/socket";
 import { createChatStore, findMessage, type ChatStore } from "./timeline";
@@ -6,6 +8,7 @@ import { createChatStore, findMessage, type ChatStore } from "./timeline";
 /** How long to wait for an ack before calling a request failed. */
 export const ACK_TIMEOUT_MS = 10_000;
 const REJOIN_DELAY_MS = 1_000;
+const RATE_LIMITED_REJOIN_DELAY_MS = 5_000;
 /** A gap in the room's seq numbers open this long means a broadcast was lost: catch up. */
 export const GAP_TIMEOUT_MS = 1_000;
 /** How many messages a room keeps while the reader follows its newest ones. */
@@ -15,6 +18,10 @@ export const KEPT_AT_BOTTOM = 1_000;
  * the list, so it happens in steps, not once per new message.
  */
 export const FORGET_STEP = 250;
+/** The composer says the reader is typing at most this often (the server drops the rest). */
+export const TYPING_SEND_INTERVAL_MS = TYPING_INTERVAL_SECONDS * 1_000;
+/** How long someone shows as typing after their last `typing` broadcast. */
+export const TYPING_SHOWN_MS = TYPING_SHOW_SECONDS * 1_000;
 
 export type VoteDirection = "upvote" | "downvote";
 
@@ -33,6 +40,8 @@ export interface RoomSessionOptions {
   myId: number;
   /** Makes client ids; tests pass a predictable one. */
   makeClientId?: () => string;
+  /** Called after each successful join (the reader is then a member of the room). */
+  onJoined?: (ack: RoomJoinAck) => void;
 }
 
 function isFailed(response: unknown): response is FailedAck {
@@ -56,18 +65,28 @@ function failureMessage(response: unknown): string {
 export class RoomSession {
   readonly store: ChatStore;
   readonly notices = new Observable<RoomNotices>({ announcement: "", notice: null });
+  /** The people online in the room, from the join ack and then `presence`. */
+  readonly online = new Observable<OnlineUser[]>([]);
+  /** The others typing now, oldest first; each drops out TYPING_SHOWN_MS after their last `typing`. */
+  readonly typing = new Observable<OnlineUser[]>([]);
   readonly room: string;
   private readonly socket: ChatSocket;
   private readonly myId: number;
   private readonly makeClientId: () => string;
+  private readonly onJoined: ((ack: RoomJoinAck) => void) | undefined;
+  private readonly typingTimers = new Map<number, ReturnType<typeof setTimeout>>();
+  private lastTypingSent = -Infinity;
   private stop: (() => void) | null = null;
   private rejoinTimer: ReturnType<typeof setTimeout> | undefined;
   private gapTimer: ReturnType<typeof setTimeout> | undefined;
   private joining = false;
+  /** The last join was refused: its notice goes once a join succeeds. */
+  private joinFailed = false;
   private loadingOlder = false;
 
-  constructor({ socket, room, myId, makeClientId }: RoomSessionOptions) {
+  constructor({ socket, room, myId, makeClientId, onJoined }: RoomSessionOptions) {
     this.socket = socket;
+    this.onJoined = onJoined;
     this.room = room;
     this.myId = myId;
     this.makeClientId = makeClientId ?? (() => crypto.randomUUID());
@@ -83,6 +102,12 @@ export class RoomSession {
       data: (message: Message) => this.receive({ room: message.room, data: [message], vote: [] }),
       vote: (totals: VoteEvent) => this.receive({ room: totals.room, data: [], vote: [totals] }),
       batch: (batch: BatchEvent) => this.receive(batch),
+      presence: (event: PresenceEvent) => {
+        if (event.room === this.room) this.online.set(event.online);
+      },
+      typing: (event: TypingEvent) => {
+        if (event.room === this.room && event.user.id !== this.myId) this.showTyping(event.user);
+      },
     });
     const unwatch = this.store.subscribe(() => this.watchGaps());
     this.stop = () => {
@@ -91,6 +116,9 @@ export class RoomSession {
       clearTimeout(this.rejoinTimer);
       clearTimeout(this.gapTimer);
       this.gapTimer = undefined;
+      for (const timer of this.typingTimers.values()) clearTimeout(timer);
+      this.typingTimers.clear();
+      this.typing.set([]);
     };
     if (this.socket.connected) this.join();
   }
@@ -138,6 +166,17 @@ export class RoomSession {
       this.setNotice(null);
       this.store.dispatch({ type: "vote_acked", ack: response as VoteAck });
     });
+  }
+
+  /**
+   * The reader typed something: tells the room, at most once per TYPING_SEND_INTERVAL_MS.
+   * Nothing is queued while offline: a stale "typing" is worse than none.
+   */
+  readonly notifyTyping = (): void => {
+    const now = Date.now();
+    if (!this.live || !this.socket.connected || now - this.lastTypingSent < TYPING_SEND_INTERVAL_MS) return;
+    this.lastTypingSent = now;
+    this.socket.timeout(ACK_TIMEOUT_MS).emit("typing", { room: this.room }, () => undefined);
   }
 
   /** Loads the page before the oldest held message; resolves when it is in (or failed). */
@@ -216,10 +255,24 @@ export class RoomSession {
         return;
       }
       if (isFailed(response)) {
+        this.joinFailed = true;
         this.setNotice(`Could not join the room: ${failureMessage(response)}`);
+        // A busy server or database is a passing state: try again rather than stay out.
+        const code = response.error?.code;
+        if (code === "unavailable" || code === "rate_limited") {
+          const delay = code === "rate_limited" ? RATE_LIMITED_REJOIN_DELAY_MS : REJOIN_DELAY_MS;
+          this.rejoinTimer = setTimeout(() => {
+            if (this.live && this.socket.connected && !this.joining) this.join();
+          }, delay);
+        }
         return;
       }
-      const ack = response as JoinAck;
+      if (this.joinFailed) {
+        this.joinFailed = false;
+        this.setNotice(null);
+      }
+      const ack = response as RoomJoinAck;
+      if (ack.online !== undefined) this.online.set(ack.online);
       this.store.dispatch({
         type: "joined",
         messages: ack.messages,
@@ -227,6 +280,7 @@ export class RoomSession {
         hasMore: ack.has_more,
         replace: watermark === null || ack.reset === true,
       });
+      this.onJoined?.(ack);
       // After the catch-up, so the echo of a message that did land is matched against history.
       this.flushOutbox();
     });
@@ -257,8 +311,25 @@ export class RoomSession {
     const held = this.store.getState().messages;
     const news = messages.filter((message) => message.author.id !== this.myId && findMessage(held, message.id) === undefined);
     this.store.dispatch({ type: "broadcast", messages, votes, covers });
+    // Someone whose message arrived has stopped typing it.
+    for (const message of messages) this.stopTyping(message.author.id);
     const latest = news[news.length - 1];
     if (latest !== undefined) this.announce(`${latest.author.username}: ${latest.body.slice(0, 200)}`);
+  }
+
+  private showTyping(user: OnlineUser): void {
+    clearTimeout(this.typingTimers.get(user.id));
+    this.typingTimers.set(user.id, setTimeout(() => this.stopTyping(user.id), TYPING_SHOWN_MS));
+    const shown = this.typing.get();
+    if (!shown.some((someone) => someone.id === user.id)) this.typing.set([...shown, user]);
+  }
+
+  private stopTyping(userId: number): void {
+    const timer = this.typingTimers.get(userId);
+    if (timer === undefined) return;
+    clearTimeout(timer);
+    this.typingTimers.delete(userId);
+    this.typing.set(this.typing.get().filter((someone) => someone.id !== userId));
   }
 
   private announce(announcement: string): void {

@@ -3,10 +3,14 @@ import { BODY_MAX } from "../lib/validation";
 
 interface ComposerProps {
   onSend(body: string): void;
+  /** The room's slug, for the placeholder. */
+  room?: string;
+  /** Called on each edit that leaves text in the box (the room throttles what it sends). */
+  onTyping?(): void;
 }
 
 /** Enter sends, Shift+Enter starts a new line. */
-export function Composer({ onSend }: ComposerProps) {
+export function Composer({ onSend, room = "general", onTyping }: ComposerProps) {
   const [body, setBody] = useState("");
   const textarea = useRef<HTMLTextAreaElement>(null);
   const counterId = useId();
@@ -38,10 +42,13 @@ export function Composer({ onSend }: ComposerProps) {
         ref={textarea}
         className="composer-input"
         aria-label="Message"
-        placeholder="Message #general"
+        placeholder={`Message #${room}`}
         rows={1}
         value={body}
-        onChange={(event) => setBody(event.target.value)}
+        onChange={(event) => {
+          setBody(event.target.value);
+          if (event.target.value.trim() !== "") onTyping?.();
+        }}
         onKeyDown={onKeyDown}
         aria-invalid={tooLong ? true : undefined}
         aria-describedby={length > BODY_MAX - 500 ? counterId : undefined}

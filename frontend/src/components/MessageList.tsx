@@ -17,6 +17,20 @@ interface MessageListProps {
   loadOlder(): Promise<void>;
   /** The reader is at the newest messages (the room may forget far older ones then). */
   onReachedBottom?(): void;
+  /** The room's slug, for the line at the start of its history. */
+  room?: string;
+  /** Where the reader was when this room was last shown; the list opens there. */
+  savedScroll?: SavedScroll;
+  /** Called as the list goes away, with where the reader was. */
+  onSaveScroll?(position: SavedScroll): void;
+}
+
+/** Where a reader was in a room's list, to come back to it. */
+export interface SavedScroll {
+  top: number;
+  atBottom: boolean;
+  /** The newest message held then: anything newer arrived while the reader was away. */
+  lastId: number | null;
 }
 
 /** How close to an edge (in px) counts as being at it. */
@@ -70,8 +84,10 @@ const MessageChunk = memo(function MessageChunk({ messages, myId, now, canVote, 
  */
 export function MessageList(props: MessageListProps) {
   const { messages, outbox, hasMore, joined, myId, username, now, canVote, onVote, onRetry, loadOlder, onReachedBottom } = props;
+  const { room = "general", savedScroll, onSaveScroll } = props;
   const scroller = useRef<HTMLDivElement>(null);
-  const atBottom = useRef(true);
+  const atBottom = useRef(savedScroll?.atBottom ?? true);
+  const scrollTop = useRef(0);
   const anchor = useRef<{ height: number; top: number } | null>(null);
   const loading = useRef(false);
   const [showPill, setShowPill] = useState(false);
@@ -88,12 +104,19 @@ export function MessageList(props: MessageListProps) {
   const lastId = lastMessage?.id ?? null;
   const lastIsMine = lastMessage?.author.id === myId;
   const outboxSize = outbox.length;
-  const seen = useRef({ lastId: null as number | null, outboxSize: 0 });
+  const seen = useRef(
+    savedScroll === undefined
+      ? { lastId: null as number | null, outboxSize: 0 }
+      : { lastId: savedScroll.lastId, outboxSize },
+  );
+  const latestId = useRef(lastId);
+  latestId.current = lastId;
 
   const scrollToBottom = useCallback(() => {
     const element = scroller.current;
     if (element === null) return;
     element.scrollTop = element.scrollHeight;
+    scrollTop.current = element.scrollTop;
     atBottom.current = true;
     setShowPill(false);
     onReachedBottom?.();
@@ -110,6 +133,21 @@ export function MessageList(props: MessageListProps) {
       setLoadingOlder(false);
     });
   }, [hasMore, loadOlder]);
+
+  // Back in a room: open where the reader left it (news that came meanwhile then shows the
+  // pill, or is followed when they were at the bottom). Declared first, so it runs before the
+  // effect that follows new messages. On the way out, say where the reader was.
+  useLayoutEffect(() => {
+    const element = scroller.current;
+    if (element !== null && savedScroll !== undefined) {
+      if (savedScroll.atBottom) scrollToBottom();
+      else element.scrollTop = savedScroll.top;
+      scrollTop.current = element.scrollTop;
+    }
+    return () => onSaveScroll?.({ top: scrollTop.current, atBottom: atBottom.current, lastId: latestId.current });
+    // Only on mount and unmount: the saved position is where the list starts.
+    // oxlint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
 
   // Older messages were put above: shift the view by what was added so nothing moves.
   useLayoutEffect(() => {
@@ -142,6 +180,7 @@ export function MessageList(props: MessageListProps) {
   const onScroll = () => {
     const element = scroller.current;
     if (element === null) return;
+    scrollTop.current = element.scrollTop;
     atBottom.current = element.scrollHeight - element.scrollTop - element.clientHeight < EDGE;
     if (atBottom.current) {
       setShowPill(false);
@@ -161,7 +200,7 @@ export function MessageList(props: MessageListProps) {
               {loadingOlder ? "Loading older messages…" : "Load older messages"}
             </button>
           ) : joined ? (
-            <p className="timeline-start">This is the beginning of #general.</p>
+            <p className="timeline-start">This is the beginning of #{room}.</p>
           ) : null}
         </div>
         <ol className="messages" aria-label="Messages">

@@ -1,7 +1,7 @@
-import { useEffect, useMemo, useState, useSyncExternalStore } from "react";
-import { RoomSession, type RoomNotices } from "../chat/roomSession";
-import type { ChatState } from "../chat/timeline";
+import { useEffect, useMemo, useState } from "react";
+import { RoomSession } from "../chat/roomSession";
 import { useSocket } from "../socket/SocketContext";
+import { useRoomView, type RoomView } from "./useRoomView";
 
 export interface UseRoomOptions {
   room: string;
@@ -11,14 +11,7 @@ export interface UseRoomOptions {
   makeClientId?: () => string;
 }
 
-export interface UseRoomResult extends RoomNotices {
-  state: ChatState;
-  send: RoomSession["send"];
-  retry: RoomSession["retry"];
-  vote: RoomSession["vote"];
-  loadOlder: RoomSession["loadOlder"];
-  forgetOlder: RoomSession["forgetOlder"];
-}
+export type UseRoomResult = RoomView;
 
 /** One room's timeline, live while the calling component is mounted (see RoomSession). */
 export function useRoom({ room, myId, makeClientId }: UseRoomOptions): UseRoomResult {
@@ -33,15 +26,5 @@ export function useRoom({ room, myId, makeClientId }: UseRoomOptions): UseRoomRe
     session.start();
     return () => session.close();
   }, [session]);
-  const state = useSyncExternalStore(session.store.subscribe, session.store.getState, session.store.getState);
-  const notices = useSyncExternalStore(session.notices.subscribe, session.notices.get, session.notices.get);
-  return {
-    state,
-    ...notices,
-    send: session.send,
-    retry: session.retry,
-    vote: session.vote,
-    loadOlder: session.loadOlder,
-    forgetOlder: session.forgetOlder,
-  };
+  return useRoomView(session);
 }

@@ -1,34 +1,102 @@
-import { useState } from "react";
+import { useCallback, useEffect, useState } from "react";
 import type { User } from "../api/types";
 import { Composer } from "../components/Composer";
 import { ConnectionStatus } from "../components/ConnectionStatus";
-import { MessageList } from "../components/MessageList";
+import { MessageList, type SavedScroll } from "../components/MessageList";
+import { OnlineList } from "../components/OnlineList";
+import { RoomSidebar } from "../components/RoomSidebar";
+import { TypingIndicator } from "../components/TypingIndicator";
 import { useAuth } from "../hooks/useAuth";
 import { useConnection } from "../hooks/useConnection";
 import { useNow } from "../hooks/useNow";
-import { useRoom } from "../hooks/useRoom";
-
-export const ROOM = "general";
+import { useRoomKeys } from "../hooks/useRoomKeys";
+import { rememberRoom, useRoomRoute } from "../hooks/useRoomRoute";
+import { useRooms } from "../hooks/useRooms";
+import { useRoomView } from "../hooks/useRoomView";
 
 export function ChatPage({ user }: { user: User }) {
   const auth = useAuth();
   const now = useNow();
   const [loggingOut, setLoggingOut] = useState(false);
+  const [drawerOpen, setDrawerOpen] = useState(false);
   const connection = useConnection({ onConnectionRefused: auth.refresh, onSessionEnded: auth.sessionEnded });
-  const chat = useRoom({ room: ROOM, myId: user.id });
+  const [slug, go] = useRoomRoute();
+  const rooms = useRooms({ myId: user.id });
+  const { directory, sessions } = rooms;
+  const session = sessions.get(slug);
+  const chat = useRoomView(session);
   const { state } = chat;
   const waiting = state.outbox.filter((item) => item.status !== "failed").length;
+  const room = rooms.rooms.find((known) => known.slug === slug);
+  // Where the reader was in each room left, to open it there again.
+  const [savedScrolls] = useState(() => new Map<string, SavedScroll>());
+
+  // The room in view is joined first, before the others the reader is a member of.
+  useEffect(() => {
+    directory.setCurrent(slug);
+    sessions.open(slug);
+  }, [directory, sessions, slug]);
+
+  const joined = state.joined;
+  useEffect(() => {
+    if (joined) rememberRoom(slug);
+  }, [joined, slug]);
+
+  useEffect(() => {
+    document.title = `#${slug} · Chatroom`;
+  }, [slug]);
+
+  const open = useCallback(
+    (next: string) => {
+      setDrawerOpen(false);
+      go(next);
+    },
+    [go],
+  );
+  const order = rooms.rooms.filter((known) => known.member || known.slug === slug).map((known) => known.slug);
+  useRoomKeys(order, slug, open);
+
+  // Seeing the newest message is reading the room.
+  const reachedBottom = useCallback(() => {
+    session.forgetOlder();
+    const newest = session.store.getState().messages.at(-1);
+    if (newest !== undefined) directory.markRead(slug, newest.id);
+  }, [session, directory, slug]);
+
+  useEffect(() => {
+    if (!drawerOpen) return;
+    const onKeyDown = (event: KeyboardEvent) => {
+      if (event.key === "Escape") setDrawerOpen(false);
+    };
+    window.addEventListener("keydown", onKeyDown);
+    return () => window.removeEventListener("keydown", onKeyDown);
+  }, [drawerOpen]);
 
   return (
     <div className="chat-page">
       <header className="topbar">
         <div className="topbar-title">
-          <h1 className="topbar-brand">
-            <span className="brand-mark" aria-hidden="true">
-              #
-            </span>{" "}
-            general
-          </h1>
+          <button
+            type="button"
+            className="button button-quiet rooms-toggle"
+            aria-expanded={drawerOpen}
+            aria-controls="room-drawer"
+            onClick={() => setDrawerOpen(!drawerOpen)}
+          >
+            Rooms
+            {rooms.rooms.some((known) => known.member && known.slug !== slug && known.unread > 0) && (
+              <span className="toggle-dot" aria-hidden="true" />
+            )}
+          </button>
+          <div className="topbar-room">
+            <h1 className="topbar-brand">
+              <span className="brand-mark" aria-hidden="true">
+                #
+              </span>{" "}
+              {room?.name ?? slug}
+            </h1>
+            {room !== undefined && room.topic !== "" && <p className="topbar-topic">{room.topic}</p>}
+          </div>
           <ConnectionStatus state={connection} waiting={waiting} />
         </div>
         <div className="topbar-user">
@@ -48,28 +116,47 @@ export function ChatPage({ user }: { user: User }) {
           </button>
         </div>
       </header>
-      <main className="chat-main">
-        <MessageList
-          messages={state.messages}
-          outbox={state.outbox}
-          hasMore={state.hasMore}
-          joined={state.joined}
-          myId={user.id}
-          username={user.username}
-          now={now}
-          canVote={connection === "connected"}
-          onVote={chat.vote}
-          onRetry={chat.retry}
-          loadOlder={chat.loadOlder}
-          onReachedBottom={chat.forgetOlder}
-        />
-        {chat.notice !== null && (
-          <p className="chat-notice" role="alert">
-            {chat.notice}
-          </p>
-        )}
-        <Composer onSend={chat.send} />
-      </main>
+      <div className="chat-body">
+        {drawerOpen && <div className="drawer-backdrop" aria-hidden="true" onClick={() => setDrawerOpen(false)} />}
+        <aside id="room-drawer" className={drawerOpen ? "sidebar sidebar-open" : "sidebar"}>
+          <RoomSidebar
+            rooms={rooms.rooms}
+            status={rooms.status}
+            current={slug}
+            onOpen={open}
+            onCreate={rooms.create}
+            onRetry={() => void directory.reload()}
+          />
+          <OnlineList online={chat.online} myId={user.id} />
+        </aside>
+        <main className="chat-main">
+          <MessageList
+            key={`timeline-${slug}`}
+            room={slug}
+            messages={state.messages}
+            outbox={state.outbox}
+            hasMore={state.hasMore}
+            joined={state.joined}
+            myId={user.id}
+            username={user.username}
+            now={now}
+            canVote={connection === "connected"}
+            onVote={chat.vote}
+            onRetry={chat.retry}
+            loadOlder={chat.loadOlder}
+            onReachedBottom={reachedBottom}
+            savedScroll={savedScrolls.get(slug)}
+            onSaveScroll={(position) => savedScrolls.set(slug, position)}
+          />
+          {chat.notice !== null && (
+            <p className="chat-notice" role="alert">
+              {chat.notice}
+            </p>
+          )}
+          <TypingIndicator typing={chat.typing} />
+          <Composer key={`composer-${slug}`} room={slug} onSend={chat.send} onTyping={chat.notifyTyping} />
+        </main>
+      </div>
       <div className="visually-hidden" aria-live="polite" aria-atomic="true">
         {chat.announcement}
       </div>

@@ -1,0 +1,36 @@
+import { useSyncExternalStore } from "react";
+import type { OnlineUser } from "../api/rooms";
+import type { RoomNotices, RoomSession } from "../chat/roomSession";
+import type { ChatState } from "../chat/timeline";
+
+export interface RoomView extends RoomNotices {
+  state: ChatState;
+  online: OnlineUser[];
+  typing: OnlineUser[];
+  send: RoomSession["send"];
+  retry: RoomSession["retry"];
+  vote: RoomSession["vote"];
+  loadOlder: RoomSession["loadOlder"];
+  forgetOlder: RoomSession["forgetOlder"];
+  notifyTyping: RoomSession["notifyTyping"];
+}
+
+/** What a component shows of a room session, re-rendered as it changes. */
+export function useRoomView(session: RoomSession): RoomView {
+  const state = useSyncExternalStore(session.store.subscribe, session.store.getState, session.store.getState);
+  const notices = useSyncExternalStore(session.notices.subscribe, session.notices.get, session.notices.get);
+  const online = useSyncExternalStore(session.online.subscribe, session.online.get, session.online.get);
+  const typing = useSyncExternalStore(session.typing.subscribe, session.typing.get, session.typing.get);
+  return {
+    state,
+    ...notices,
+    online,
+    typing,
+    send: session.send,
+    retry: session.retry,
+    vote: session.vote,
+    loadOlder: session.loadOlder,
+    forgetOlder: session.forgetOlder,
+    notifyTyping: session.notifyTyping,
+  };
+}
