@@ -45,12 +45,12 @@ async function renderPage({ path = "/", rooms = ROOMS, createRoom }: { path?: st
 }
 
 /** Answers the pending join of one room. */
-function answerJoin(socket: FakeSocket, slug: string, messages: Message[] = [], online = [{ id: ALICE.id, username: ALICE.username }]) {
+function answerJoin(socket: FakeSocket, slug: string, history: Message[] = [], online = [{ id: ALICE.id, username: ALICE.username }]) {
   const item = socket.pending("join").find((entry) => (entry.payload as { room: string }).room === slug);
   if (item === undefined) throw new Error(`no join for ${slug}`);
   item.answered = true;
-  const seq = messages.reduce((top, message) => Math.max(top, message.seq), 0);
-  act(() => item.ack(null, { ok: true, room: { slug, name: slug }, messages, has_more: false, seq, online }));
+  const seq = history.reduce((top, message) => Math.max(top, message.seq), 0);
+  act(() => item.ack(null, { ok: true, room: { slug, name: slug }, messages: history, has_more: false, seq, online }));
 }
 
 function joinAll(socket: FakeSocket) {
