@@ -129,7 +129,7 @@ def ensure_rooms(url: str, slugs: list[str]) -> None:
     with psycopg.connect(libpq(url)) as conn:
         for slug in slugs:
             conn.execute(
-                "INSERT INTO rooms (slug, name, seq) VALUES (%s, %s, 0) ON CONFLICT (slug) DO NOTHING",
+                "INSERT INTO rooms (slug, name, seq, created_at) VALUES (%s, %s, 0, now()) ON CONFLICT (slug) DO NOTHING",
                 (slug, slug.title()),
             )
 
@@ -140,7 +140,7 @@ def ensure_history(url: str, author_id: int, sizes: dict[str, int]) -> None:
         changed = False
         for slug, size in sizes.items():
             conn.execute(
-                "INSERT INTO rooms (slug, name, seq) VALUES (%s, %s, 0) ON CONFLICT (slug) DO NOTHING", (slug, slug)
+                "INSERT INTO rooms (slug, name, seq, created_at) VALUES (%s, %s, 0, now()) ON CONFLICT (slug) DO NOTHING", (slug, slug)
             )
             room_id, seq = conn.execute("SELECT id, seq FROM rooms WHERE slug = %s", (slug,)).fetchone() or (0, 0)
             count = conn.execute("SELECT count(*) FROM messages WHERE room_id = %s", (room_id,)).fetchone()
@@ -157,7 +157,7 @@ def ensure_history(url: str, author_id: int, sizes: dict[str, int]) -> None:
 def _ensure_newer_traffic(conn: psycopg.Connection[Any], author_id: int, rooms: list[str], size: int) -> bool:
     """`size` messages in JOIN_ELSEWHERE, all newer than the history of `rooms`; True if reloaded."""
     conn.execute(
-        "INSERT INTO rooms (slug, name, seq) VALUES (%s, %s, 0) ON CONFLICT (slug) DO NOTHING",
+        "INSERT INTO rooms (slug, name, seq, created_at) VALUES (%s, %s, 0, now()) ON CONFLICT (slug) DO NOTHING",
         (JOIN_ELSEWHERE, JOIN_ELSEWHERE),
     )
     room_id = _one(conn, "SELECT id FROM rooms WHERE slug = %s", (JOIN_ELSEWHERE,))
