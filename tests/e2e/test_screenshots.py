@@ -7,12 +7,14 @@ docs/screenshots to refresh the tracked images on purpose.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
+from tests.conftest import PASSWORD
 from tests.e2e.conftest import Person, message_item, send, sign_up
 from tests.support.clients import ChatClient
 from tests.support.procs import ServerProcess
@@ -55,6 +57,12 @@ def conversation(server: ServerProcess) -> ServerProcess:
             ("priya", "downvote", 4),
         ]:
             assert people[voter].call(event, {"message_id": ids[index]})["ok"]
+        # A few more rooms, so the sidebar shows what a community looks like.
+        for name, topic in [("Design reviews", "Mockups and critique"), ("Release planning", "What ships when")]:
+            created = people["maya"].http.post(
+                f"{server.url}/api/rooms", json={"name": name, "topic": topic}, timeout=10
+            )
+            assert created.status_code == 201, created.text
     finally:
         for person in people.values():
             person.close()
@@ -86,6 +94,28 @@ def test_chat_at_1440_and_375(
         new_context(viewport={"width": 1440, "height": 900}), conversation, Person("sam@example.com", "sam")
     )
     expect(message_item(wide, "Lunch at 12:30?")).to_be_visible()
+    # Sam joins Release planning and goes back to General; what Maya writes there meanwhile
+    # shows as unread in the sidebar.
+    wide.get_by_role("button", name=re.compile("^Browse rooms")).click()
+    wide.get_by_role("button", name="Join Release planning").click()
+    expect(wide.get_by_role("heading", name="Release planning")).to_be_visible()
+    wide.get_by_role("navigation", name="Rooms").get_by_role("link", name=re.compile("^General")).click()
+    expect(wide.get_by_role("heading", name="General")).to_be_visible()
+    maya = ChatClient(conversation.url, "maya")
+    maya.http.post(
+        f"{conversation.url}/api/login",
+        json={"email": "maya@example.com", "password": PASSWORD},
+        timeout=10,
+    ).raise_for_status()
+    maya.connect()
+    try:
+        assert maya.call("join", {"room": "release-planning"})["ok"]
+        for body in ["Release 43 is planned for Thursday.", "Anything that must go in, say so by Wednesday noon."]:
+            assert maya.call("data", {"room": "release-planning", "body": body})["ok"]
+    finally:
+        maya.close()
+    planning = wide.get_by_role("navigation", name="Rooms").get_by_role("link", name=re.compile("^Release planning"))
+    expect(planning).to_have_accessible_name(re.compile("2 unread"))
     send(wide, "12:30 works. See you at the usual place!")
     own = message_item(wide, "See you at the usual place")
     expect(own.get_by_role("button", name="Upvote")).to_be_visible()
