@@ -133,3 +133,26 @@ def test_typing_reaches_the_others_once_per_interval(people: Accounts) -> None:
     assert received(alice_other, "typing") == [
         {"room": "general", "user": {"id": bob_http.user["id"], "username": "bob"}}
     ]
+
+
+def test_a_vote_applies_to_its_messages_room_and_its_timeline(people: Accounts) -> None:
+    """Votes, history and catch-up work in a created room exactly as in general."""
+    alice_http, bob_http = people.signup("alice"), people.signup("bob")
+    assert alice_http.post("/api/rooms", json={"name": "Books"}).status_code == 201
+    alice, bob = people.socket(alice_http), people.socket(bob_http)
+    assert ack(alice, "join", {"room": "books"})["ok"]
+    general_seq = ack(bob, "join", {"room": "general"})["seq"]
+    books = ack(bob, "join", {"room": "books"})
+    sent = ack(alice, "data", {"room": "books", "body": "read this one", "client_id": "b-1"})["message"]
+    assert sent["room"] == "books" and sent["seq"] == books["seq"] + 1
+    bob.get_received()
+    totals = ack(bob, "upvote", {"message_id": sent["id"]})
+    assert totals["ok"] and totals["upvotes"] == 1
+    votes = wait_received(bob, "vote")
+    assert [(v["room"], v["message_id"], v["seq"]) for v in votes] == [("books", sent["id"], sent["seq"] + 1)]
+    # general's timeline did not move; books' catch-up returns the voted message once.
+    assert ack(bob, "join", {"room": "general", "after_seq": general_seq})["messages"] == []
+    caught_up = ack(bob, "join", {"room": "books", "after_seq": books["seq"]})
+    assert [(m["id"], m["upvotes"], m["seq"]) for m in caught_up["messages"]] == [(sent["id"], 1, sent["seq"] + 1)]
+    page = ack(bob, "get_previous_messages", {"room": "books"})
+    assert [m["body"] for m in page["messages"]] == ["read this one"]
