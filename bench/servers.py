@@ -136,6 +136,9 @@ def product(database_url: str, secret_key: str, log_dir: Path, tree: Path = ROOT
             "SECRET_KEY": secret_key,
             "CHATROOM_ENV": "development",
             "CHATROOM_RATE_LIMITS": "off",
+            # Every simulated client comes from 127.0.0.1: the per-address cap would refuse
+            # all but the first 50.
+            "CHATROOM_MAX_CONNECTIONS_PER_ADDRESS": "0",
             "CHATROOM_INSTANCE_PATH": str(log_dir / "instance"),
             **env,
         },
