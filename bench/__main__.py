@@ -53,7 +53,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--fanout-n", default=None, help="comma list of room sizes (default 100,1000,5000)")
     parser.add_argument("--join-sizes", default=None, help="comma list of 1k,100k,1m (default all; quick: 1k)")
     parser.add_argument("--clients", type=int, default=1000, help="clients for connect, memory and votes")
-    parser.add_argument("--profile", action="store_true", help="py-spy the product under fan-out and ingest")
+    parser.add_argument("--profile", action="store_true", help="py-spy the product under fan-out, ingest and votes")
     parser.add_argument(
         "--pg-server",
         default=os.environ.get("BENCH_PG_SERVER", "postgresql://postgres@127.0.0.1:5432"),
@@ -179,7 +179,9 @@ def main(argv: list[str] | None = None) -> int:
             settings,
             run["fanout"],
             run["ingest"],
-            tuple(s for s in ("connect", "fanout", "ingest") if s in chosen),
+            tuple(s for s in ("connect", "fanout", "ingest", "votes") if s in chosen),
+            votes_results=run["votes"],
+            author_id=user_ids[0],
         )
     run["elapsed_s"] = round(time.time() - started, 1)
     stamp = time.strftime("%Y%m%d-%H%M%S")

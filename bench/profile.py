@@ -91,15 +91,18 @@ def profile_product(
     fanout_results: list[dict[str, Any]],
     ingest_results: list[dict[str, Any]],
     which: tuple[str, ...] = ("fanout", "ingest"),
+    votes_results: list[dict[str, Any]] | None = None,
+    author_id: int | None = None,
 ) -> dict[str, Any]:
-    """Profile fan-out (N=1000) and ingest at the highest rate of this run's sweeps, and a
-    connect storm of 1,000 clients."""
+    """Profile fan-out (N=1000), ingest and votes (1,000 voters) at the highest rate of this
+    run's sweeps, and a connect storm of 1,000 clients."""
     if _py_spy() is None:
         return {}
     duration = 6.0 if settings.quick else 15.0
     fan_n = 1000 if not settings.quick else 50
     fan_rate = _peak_rate([r for r in fanout_results if r.get("n") == fan_n], 60.0)
     ingest_rate = _peak_rate(ingest_results, 1000.0)
+    votes_rate = _peak_rate(votes_results or [], 100.0)
     out: dict[str, Any] = {}
     fixed = scenarios.Settings(step_seconds=duration + 2, drain_ms=2000, results=settings.results, quick=settings.quick)
     base = scenarios._base(server, fixed)
@@ -122,6 +125,16 @@ def profile_product(
                     "cookies": cookies[:210], "rates": [ingest_rate], "stop_on": "ack"},
         ),
     ]  # fmt: skip
+    if "votes" in which and author_id is not None:
+        voters = len(cookies) if settings.quick else min(len(cookies), 1000)
+        runs.append((
+            "votes",
+            f"votes, {voters} clients in the room voting on one message, {votes_rate:g} votes/s",
+            base | {"mode": "votes", "room": data.VOTES_ROOM, "receivers": voters, "senders": voters,
+                    "cookies": cookies[:voters], "rates": [votes_rate], "stop_on": "ack",
+                    "count_events": '"vote"', "acks": True,
+                    "message_id": data.new_vote_target(server.database, author_id)},
+        ))  # fmt: skip
     for index, (kind, name, config) in enumerate(runs):
         if kind not in which:
             continue
