@@ -11,7 +11,7 @@ from typing import Any
 from flask import current_app
 
 from chatroom import metrics
-from chatroom.channels import room_channel, session_channel
+from chatroom.channels import room_channel, session_channel, user_channel
 from chatroom.extensions import socketio
 from chatroom.realtime import sessions
 
@@ -189,6 +189,22 @@ def _broadcast(room: str, event: str, payload: dict[str, Any]) -> None:
             socketio.emit(event, payload, to=room_channel(room))
     except Exception:  # a lost broadcast must not turn a committed write into an error
         log.warning("broadcast of %s to %s failed; clients will catch up by seq", event, room, exc_info=True)
+
+
+def unread_changed(user_id: int, room: str, unread: int, skip_sid: str) -> None:
+    """Tell a person's other sockets, in every process, that their read position in `room`
+    moved (the socket that moved it has the count in its ack)."""
+    socketio.emit("unread", {"room": room, "unread": unread}, to=user_channel(user_id), skip_sid=skip_sid)
+
+
+def typing(room: str, user_id: int, username: str, skip_sids: list[str]) -> None:
+    """Show `username` typing in `room` to everyone there but the typist's own sockets."""
+    socketio.emit(
+        "typing",
+        {"room": room, "user": {"id": user_id, "username": username}},
+        to=room_channel(room),
+        skip_sid=skip_sids,
+    )
 
 
 def session_ended(token_hash: str) -> None:

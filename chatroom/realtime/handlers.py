@@ -19,7 +19,7 @@ from flask import request
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, SocketIO
 
-from chatroom import channels, metrics
+from chatroom import broadcaster, channels, metrics
 from chatroom.config import Config
 from chatroom.error_mapping import as_chat_error
 from chatroom.errors import ChatError
@@ -149,12 +149,7 @@ def register(socketio: SocketIO, config: Config, writer: GroupWriter) -> None:
         with db.session() as s:
             position = rooms.mark_read(s, user.id, data.room, data.message_id)
         if position.moved:
-            socketio.emit(
-                "unread",
-                {"room": data.room, "unread": position.unread},
-                to=channels.user_channel(user.id),
-                skip_sid=sid,
-            )
+            broadcaster.unread_changed(user.id, data.room, position.unread, skip_sid=sid)
         return {"ok": True, "unread": position.unread}
 
     @event("typing", RoomIn)
@@ -163,12 +158,7 @@ def register(socketio: SocketIO, config: Config, writer: GroupWriter) -> None:
             get_room(s, data.room)
         if presence.typing_allowed(user.id, data.room, TYPING_INTERVAL_SECONDS):
             own = presence.sids_of(data.room, user.id)
-            socketio.emit(
-                "typing",
-                {"room": data.room, "user": {"id": user.id, "username": user.username}},
-                to=channels.room_channel(data.room),
-                skip_sid=[*own, sid] if sid not in own else own,
-            )
+            broadcaster.typing(data.room, user.id, user.username, [*own, sid] if sid not in own else own)
         return {"ok": True}
 
     @event("data", SendIn)

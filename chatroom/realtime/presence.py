@@ -207,23 +207,23 @@ class Presence:
         with self._lock:
             value = self._joined.get(sid, {}).pop(room, None)
         if value is not None:
-            try:
-                self.store.remove(room, [value])
-            except redis.RedisError:
-                log.warning("presence store unavailable; %s expires by itself", sid, exc_info=True)
-                return
-            self.changed(room)
+            self._drop(sid, room, value)
 
     def disconnect(self, sid: str) -> None:
         with self._lock:
             rooms = self._joined.pop(sid, {})
         for room, value in rooms.items():
-            try:
-                self.store.remove(room, [value])
-            except redis.RedisError:
-                log.warning("presence store unavailable; %s expires by itself", sid, exc_info=True)
-                continue
-            self.changed(room)
+            self._drop(sid, room, value)
+
+    def _drop(self, sid: str, room: str, value: str) -> None:
+        """Take `sid`'s entry out of `room` and announce the change; if the store is down, the
+        entry expires by itself (no refresh renews it)."""
+        try:
+            self.store.remove(room, [value])
+        except redis.RedisError:
+            log.warning("presence store unavailable; %s expires by itself", sid, exc_info=True)
+            return
+        self.changed(room)
 
     def sids_of(self, room: str, user_id: int) -> list[str]:
         """Every socket of `user_id` in `room`, in any process."""
