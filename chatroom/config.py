@@ -308,7 +308,8 @@ class Config(BaseSettings):
 
     @property
     def rate_limit_storage(self) -> str:
-        return self.redis_url or "memory://"
+        # The paced in-process storage (chatroom.library_patches) when there is no Redis.
+        return self.redis_url or "chatroom-memory://"
 
     @field_validator("*", mode="before")
     @classmethod

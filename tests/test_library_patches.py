@@ -17,6 +17,7 @@ from chatroom.library_patches import (
     TARGETS,
     CompleteSends,
     LibraryMismatchError,
+    PacedMemoryStorage,
     PatchTarget,
     check_library_internals,
     check_target,
@@ -160,3 +161,25 @@ def test_the_gevent_server_takes_both_write_paths_and_every_frame_is_whole(tmp_p
             reader.close()
             for writer in writers:
                 writer.close()
+
+
+def test_the_in_process_rate_limit_storage_cleans_up_once_a_second_and_still_limits() -> None:
+    import time
+
+    from limits import parse
+    from limits.storage import storage_from_string
+    from limits.strategies import MovingWindowRateLimiter
+
+    from chatroom.config import Config
+
+    storage = storage_from_string(Config.from_env({}).rate_limit_storage)
+    assert isinstance(storage, PacedMemoryStorage)
+    limiter = MovingWindowRateLimiter(storage)
+    time.sleep(0.1)  # the library's constructor arms one 10 ms pass; later ones are paced
+    limit = parse("2/second")
+    assert limiter.hit(limit, "user", "1") and limiter.hit(limit, "user", "1")
+    assert not limiter.hit(limit, "user", "1")  # a read checks times itself, whatever the clean-up
+    assert storage.timer.interval == PacedMemoryStorage.EXPIRY_INTERVAL_SECONDS
+    time.sleep(1.2)
+    assert not any(storage.events.values())  # the clean-up ran and dropped the expired entries
+    assert limiter.hit(limit, "user", "1")
