@@ -19,6 +19,7 @@ if ASYNC_MODE == "gevent":
 
     monkey.patch_all()
 
+import gc  # noqa: E402
 import logging  # noqa: E402
 import sys  # noqa: E402
 
@@ -98,6 +99,11 @@ def main() -> int:
         complete_websocket_sends()
         shutdown = GracefulShutdown(socketio, config.shutdown_grace_seconds)
         shutdown.install()
+    # Everything allocated so far (modules, the app, the ORM's mappers: about 185,000 tracked
+    # objects) lives as long as the process. Frozen, it leaves the collector's generations, so
+    # a full collection scans only what arrived since instead of pausing the loop for 90-200 ms.
+    gc.collect()
+    gc.freeze()
     log.info(
         "Chatroom serving on http://%s:%d (%s, %s)",
         config.host,
