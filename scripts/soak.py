@@ -149,6 +149,9 @@ def attack(url: str, cookie: str, seconds: float, counts: dict[str, int], kinds:
 def run_attack(
     url: str, cookie: str, seconds: float, kinds: tuple[str, ...], results: multiprocessing.Queue[dict[str, int]]
 ) -> None:
+    # The attacker shares the normal clients' core (see --no-pin). At the lowest priority it
+    # takes only what they leave, so their ack times measure the server, not this process.
+    os.nice(19)
     counts: dict[str, int] = {}
     attack(url, cookie, seconds, counts, kinds)
     results.put(counts)
