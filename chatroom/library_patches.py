@@ -79,6 +79,7 @@ TARGETS: tuple[PatchTarget, ...] = (
     ),
     PatchTarget("simple-websocket", "simple_websocket.ws", "PerMessageDeflate", None),
     PatchTarget("simple-websocket", "simple_websocket.ws", "Base._handle_events", ("self",)),
+    PatchTarget("simple-websocket", "simple_websocket.ws", "Base.close", ("self", "reason", "message")),
     PatchTarget(
         "python-engineio",
         "engineio.async_drivers._websocket_wsgi",
@@ -291,6 +292,19 @@ def complete_websocket_sends() -> None:
         self.sock = CompleteSends(self.sock)
 
     _patch_once(ws.Server, "__init__", init)
+
+    original_close = ws.Base.close
+
+    def close(self: Any, reason: Any = None, message: Any = None) -> None:
+        # The library ignores a broken pipe here but not a reset: a client that vanished
+        # while its connection was being closed (a phone losing signal, a killed tab) left
+        # a traceback per connection. Either way the connection is gone.
+        try:
+            original_close(self, reason, message)
+        except ConnectionResetError:
+            self.connected = False
+
+    _patch_once(ws.Base, "close", close)
 
 
 def decline_websocket_compression() -> None:

@@ -183,3 +183,21 @@ def test_the_in_process_rate_limit_storage_cleans_up_once_a_second_and_still_lim
     time.sleep(1.2)
     assert not any(storage.events.values())  # the clean-up ran and dropped the expired entries
     assert limiter.hit(limit, "user", "1")
+
+
+def test_closing_a_websocket_whose_peer_reset_it_is_quiet() -> None:
+    from simple_websocket import ws
+
+    from chatroom.library_patches import complete_websocket_sends
+
+    complete_websocket_sends()
+
+    class ResetSocket:
+        def send(self, data: bytes, flags: int = 0) -> int:
+            raise ConnectionResetError(104, "Connection reset by peer")
+
+    connection = types.SimpleNamespace(
+        connected=True, ws=types.SimpleNamespace(send=lambda event: b"\x88\x02\x03\xe8"), sock=ResetSocket()
+    )
+    ws.Base.close(connection)  # type: ignore[arg-type]
+    assert connection.connected is False
