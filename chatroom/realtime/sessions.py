@@ -1,8 +1,10 @@
-"""Ending a log-in session closes its sockets in every server process.
+"""Ending a log-in session, or revoking an API token, closes its sockets in every server process.
 
-The process that handles log-out closes the sockets it holds itself. With several processes
-(REDIS_URL set) it also publishes the ended session on a Redis channel that every process
-listens to, and each one closes the sockets it holds for that session.
+Every socket is in one Socket.IO room for the credential it connected with: its log-in
+session's or its API token's (chatroom/channels.py). The process that ends the credential
+closes the sockets it holds itself. With several processes (REDIS_URL set) it also publishes
+that room's name on a Redis channel that every process listens to, and each one closes the
+sockets it holds there.
 """
 
 from __future__ import annotations
@@ -18,26 +20,42 @@ from chatroom.channels import session_channel, session_ended_channel
 log = logging.getLogger(__name__)
 
 
-def disconnect_local(socketio: SocketIO, token_hash: str) -> int:
-    """Close this process's sockets opened with that session; returns how many."""
+def disconnect_local(socketio: SocketIO, channel: str) -> int:
+    """Close this process's sockets in that Socket.IO room; returns how many."""
     server = socketio.server
-    sids = [sid for sid, _eio_sid in list(server.manager.get_participants("/", session_channel(token_hash)))]
+    sids = [sid for sid, _eio_sid in list(server.manager.get_participants("/", channel))]
     for sid in sids:
         server.disconnect(sid, namespace="/")
     return len(sids)
 
 
-def publish_session_end(redis_url: str, prefix: str, token_hash: str) -> None:
+def publish_channel_end(redis_url: str, prefix: str, channel: str) -> None:
+    """Ask every process to close its sockets in `channel` (a session's or a token's room)."""
+    payload = {"channel": channel}
+    if channel.startswith("session:"):
+        # Also in the form processes of the previous release understand (a rolling upgrade).
+        payload["token_hash"] = channel.removeprefix("session:")
     try:
         client = redis.Redis.from_url(redis_url, socket_timeout=2, socket_connect_timeout=2)
-        client.publish(session_ended_channel(prefix), json.dumps({"token_hash": token_hash}))
+        client.publish(session_ended_channel(prefix), json.dumps(payload))
     except redis.RedisError:
-        # The other processes' sockets still re-check their session within a minute.
+        # The other processes' sockets still re-check their credential within a minute.
         log.warning("could not publish an ended session to the other processes", exc_info=True)
 
 
+def _channel_of(data: object) -> str | None:
+    if not isinstance(data, dict):
+        return None
+    channel = data.get("channel")
+    if isinstance(channel, str) and channel.startswith(("session:", "token:")):
+        return channel
+    # The form published before tokens existed, from a process not yet upgraded.
+    token_hash = data.get("token_hash")
+    return session_channel(token_hash) if isinstance(token_hash, str) else None
+
+
 def start_listener(socketio: SocketIO, redis_url: str, prefix: str) -> None:
-    """Listen for sessions ended in other processes, reconnecting to Redis as needed."""
+    """Listen for sessions ended and tokens revoked in other processes, reconnecting as needed."""
 
     def listen() -> None:
         while True:
@@ -45,9 +63,9 @@ def start_listener(socketio: SocketIO, redis_url: str, prefix: str) -> None:
                 pubsub = redis.Redis.from_url(redis_url).pubsub(ignore_subscribe_messages=True)  # type: ignore[no-untyped-call]
                 pubsub.subscribe(session_ended_channel(prefix))
                 for message in pubsub.listen():
-                    token_hash = json.loads(message["data"]).get("token_hash")
-                    if isinstance(token_hash, str):
-                        disconnect_local(socketio, token_hash)
+                    channel = _channel_of(json.loads(message["data"]))
+                    if channel is not None:
+                        disconnect_local(socketio, channel)
             except (redis.RedisError, ValueError, AttributeError):
                 log.warning("session-end listener lost Redis; retrying", exc_info=True)
                 socketio.sleep(1)
