@@ -202,8 +202,7 @@ def token_revoked(token_id: int) -> None:
 
 
 def _close_channel(channel: str, reason: str) -> None:
-    socketio.emit("session_ended", {"reason": reason}, to=channel)
-    sessions.disconnect_local(socketio, channel)
+    sessions.disconnect_local(socketio, channel, reason)
     config = current_app.extensions["chatroom.config"]
     if config.redis_url:
-        sessions.publish_channel_end(config.redis_url, config.redis_prefix, channel)
+        sessions.publish_channel_end(config.redis_url, config.redis_prefix, channel, reason)

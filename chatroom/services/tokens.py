@@ -111,10 +111,13 @@ def authenticate_token(session: Session, secret: str) -> TokenUser | None:
         .join(User, User.id == ApiToken.user_id)
         .where(ApiToken.secret_hash == digest, ApiToken.revoked_at.is_(None))
     ).first()
-    if found is None or not hmac.compare_digest(found[0].secret_hash, digest):
+    if found is None:
         session.rollback()
         return None
-    token, user = found
+    token, user = found.tuple()
+    if not hmac.compare_digest(token.secret_hash, digest):
+        session.rollback()
+        return None
     now = utcnow()
     if token.last_used_at is None or now - _aware(token.last_used_at) > LAST_USED_RESOLUTION:
         token.last_used_at = now

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -73,6 +74,34 @@ def test_at_most_twenty_live_tokens_and_revoked_ones_do_not_count(app_on_any_db:
         tokens.create_token(s, ann.id, "in the freed place")
         with pytest.raises(ChatError):
             tokens.create_token(s, ann.id, "over again")
+        assert len(tokens.list_tokens(s, ann.id)) == MAX_LIVE_TOKENS
+
+
+def test_creations_racing_for_the_last_place_let_exactly_one_through(app_on_any_db: Flask) -> None:
+    """The owner's row is locked while counting, so concurrent creations cannot pass the cap."""
+    ann = person("ann")
+    with db.session() as s:
+        for i in range(MAX_LIVE_TOKENS - 1):
+            tokens.create_token(s, ann.id, f"t{i}")
+    start = threading.Barrier(6)
+    outcomes: list[str] = []
+
+    def create(i: int) -> None:
+        start.wait()
+        try:
+            with db.session() as s:
+                tokens.create_token(s, ann.id, f"racer {i}")
+            outcomes.append("created")
+        except ChatError as exc:
+            outcomes.append(exc.code)
+
+    racers = [threading.Thread(target=create, args=(i,)) for i in range(6)]
+    for racer in racers:
+        racer.start()
+    for racer in racers:
+        racer.join()
+    assert sorted(outcomes) == ["created"] + ["too_many"] * 5
+    with db.session() as s:
         assert len(tokens.list_tokens(s, ann.id)) == MAX_LIVE_TOKENS
 
 
