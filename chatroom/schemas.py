@@ -32,7 +32,7 @@ TYPING_SHOW_SECONDS = 6
 # Personal API tokens: every secret starts with TOKEN_PREFIX (secret scanners look for it), a
 # name is 1-64 characters after trimming, and a person holds at most MAX_LIVE_TOKENS that are
 # not revoked.
-TOKEN_PREFIX = "chr_"
+TOKEN_PREFIX = "chr_"  # noqa: S105 - the public prefix, not a secret
 TOKEN_NAME_MAX_CHARS = 64
 MAX_LIVE_TOKENS = 20
 

@@ -256,7 +256,9 @@ def test_existing_users_become_members_of_general_with_nothing_unread(empty_db_u
     upgrade(empty_db_url)
 
 
-def test_api_tokens_arrive_on_a_database_with_data_and_go_again(empty_db_url: str, make_app: Callable[..., Flask]) -> None:
+def test_api_tokens_arrive_on_a_database_with_data_and_go_again(
+    empty_db_url: str, make_app: Callable[..., Flask]
+) -> None:
     """Upgrading a database with accounts: they keep logging in and can hold tokens at once."""
     upgrade(empty_db_url, "0003")
     engine = create_engine(empty_db_url)

@@ -160,7 +160,12 @@ def build_spec() -> dict[str, Any]:
                     "summary": "Revoke an API token everywhere, its open sockets included (cookie session only)",
                     "security": cookie,
                     "parameters": [
-                        {"name": "token_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
+                        {
+                            "name": "token_id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "integer", "minimum": 1},
+                        }
                     ],
                     "responses": {"204": {"description": "revoked"}, **_errors(401, 403, 404, 503)},
                 }

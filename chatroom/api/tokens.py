@@ -16,6 +16,7 @@ from chatroom.wire import token_view
 
 bp = Blueprint("tokens", __name__, url_prefix="/api/tokens")
 
+
 def install_bearer_auth(app: Flask) -> None:
     """Resolve `Authorization: Bearer` before anything else reads the caller.
 

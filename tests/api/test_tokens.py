@@ -95,7 +95,9 @@ def test_a_token_cannot_create_list_or_revoke_tokens(accounts: Accounts, app: Fl
     token, secret = new_token(alice)
     script = app.test_client()
     for method, path in [("get", "/api/tokens"), ("post", "/api/tokens"), ("delete", f"/api/tokens/{token['id']}")]:
-        refused = getattr(script, method)(path, headers=bearer(secret), json={"name": "x"} if method == "post" else None)
+        refused = getattr(script, method)(
+            path, headers=bearer(secret), json={"name": "x"} if method == "post" else None
+        )
         assert refused.status_code == 403, path
         assert refused.get_json()["error"]["code"] == "forbidden"
     # Not even alongside the cookie: a Bearer request is judged by its token alone.
@@ -128,7 +130,9 @@ def test_bearer_writes_skip_the_origin_check_and_cookie_writes_do_not(accounts: 
     alice = accounts.signup("alice")
     _token, secret = new_token(alice)
     foreign = {"Origin": "https://evil.example"}
-    by_token = app.test_client().post("/api/rooms", headers={**foreign, **bearer(secret)}, json={"name": "From a script"})
+    by_token = app.test_client().post(
+        "/api/rooms", headers={**foreign, **bearer(secret)}, json={"name": "From a script"}
+    )
     assert by_token.status_code == 201
     by_cookie = alice.post("/api/rooms", headers=foreign, json={"name": "From a page"})
     assert (by_cookie.status_code, by_cookie.get_json()["error"]["code"]) == (403, "forbidden")
@@ -139,9 +143,9 @@ def test_bearer_writes_skip_the_origin_check_and_cookie_writes_do_not(accounts: 
 
 def test_bad_revoked_and_unknown_tokens_get_the_same_401(accounts: Accounts, app: Flask) -> None:
     alice = accounts.signup("alice")
-    token, secret = new_token(alice)
-    _other, revoked = new_token(alice, "old")
-    assert alice.delete(f"/api/tokens/{_other['id']}").status_code == 204
+    _token, secret = new_token(alice)
+    old, revoked = new_token(alice, "old")
+    assert alice.delete(f"/api/tokens/{old['id']}").status_code == 204
     answers = []
     for presented in [revoked, "chr_" + "A" * 43, secret[:-1], "garbage", "", "chr_" + "\u00e9" * 10]:
         response = app.test_client().get("/api/me", headers={"Authorization": f"Bearer {presented}"})

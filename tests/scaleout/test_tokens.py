@@ -133,10 +133,14 @@ def test_token_traffic_counts_against_the_owners_limits_across_processes(
     try:
         # Room creations (5 an hour per person): the token on process two, the cookie on one.
         statuses = [
-            requests.post(f"{two.url}/api/rooms", headers=bearer(secret), json={"name": f"bot {i}"}, timeout=10).status_code
+            requests.post(
+                f"{two.url}/api/rooms", headers=bearer(secret), json={"name": f"bot {i}"}, timeout=10
+            ).status_code
             for i in range(3)
         ]
-        statuses += [alice.http.post(f"{one.url}/api/rooms", json={"name": f"own {i}"}, timeout=10).status_code for i in range(2)]
+        statuses += [
+            alice.http.post(f"{one.url}/api/rooms", json={"name": f"own {i}"}, timeout=10).status_code for i in range(2)
+        ]
         assert statuses == [201] * 5
         refused = requests.post(f"{two.url}/api/rooms", headers=bearer(secret), json={"name": "more"}, timeout=10)
         assert (refused.status_code, refused.json()["error"]["code"]) == (429, "rate_limited")

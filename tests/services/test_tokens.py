@@ -60,7 +60,9 @@ def test_a_name_must_be_1_to_64_characters_after_trimming(app_on_any_db: Flask, 
     assert (refused.value.code, refused.value.field) == ("invalid", "name")
 
 
-def test_at_most_twenty_live_tokens_and_revoked_ones_do_not_count(app_on_any_db: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_at_most_twenty_live_tokens_and_revoked_ones_do_not_count(
+    app_on_any_db: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(broadcaster, "token_revoked", lambda _token_id: None)
     ann, ben = person("ann"), person("ben")
     with db.session() as s:
@@ -105,7 +107,9 @@ def test_creations_racing_for_the_last_place_let_exactly_one_through(app_on_any_
         assert len(tokens.list_tokens(s, ann.id)) == MAX_LIVE_TOKENS
 
 
-def test_the_list_holds_the_owners_live_tokens_oldest_first(app_on_any_db: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_list_holds_the_owners_live_tokens_oldest_first(
+    app_on_any_db: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(broadcaster, "token_revoked", lambda _token_id: None)
     ann, ben = person("ann"), person("ben")
     with db.session() as s:
@@ -126,7 +130,16 @@ def test_a_secret_finds_its_owner_and_nothing_else_does(app_on_any_db: Flask, mo
         tokens.revoke_token(s, ann.id, revoked.id)
         found = tokens.authenticate_token(s, secret)
         assert found == tokens.TokenUser(id=ann.id, username="ann", email="ann@example.com", token_id=token.id)
-        for wrong in [revoked_secret, secret + "x", secret[:-1], "chr_" + "A" * 43, "", "not a token", "\udcff", "x" * 5000]:
+        for wrong in [
+            revoked_secret,
+            secret + "x",
+            secret[:-1],
+            "chr_" + "A" * 43,
+            "",
+            "not a token",
+            "\udcff",
+            "x" * 5000,
+        ]:
             assert tokens.authenticate_token(s, wrong) is None, wrong
 
 
@@ -189,7 +202,8 @@ def test_revocation_commits_before_it_tells_the_sockets(app_on_any_db: Flask, mo
     assert seen_when_told == [False, False]
 
 
-def test_logging_out_leaves_tokens_working(app_on_any_db: Flask) -> None:
+def test_logging_out_leaves_tokens_working(app_on_any_db: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(broadcaster, "session_ended", lambda _token_hash: None)
     ann = person("ann")
     with db.session() as s:
         login = accounts.start_session(s, ann)
