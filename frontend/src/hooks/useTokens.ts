@@ -32,8 +32,21 @@ export function useTokens(): TokensValue {
   }, []);
 
   useEffect(() => {
-    void reload();
-  }, [reload]);
+    let cancelled = false;
+    api.fetchTokens().then(
+      (held) => {
+        if (cancelled) return;
+        setTokens(held);
+        setStatus("ready");
+      },
+      () => {
+        if (!cancelled) setStatus("failed");
+      },
+    );
+    return () => {
+      cancelled = true;
+    };
+  }, []);
 
   const create = useCallback(async (name: string) => {
     const answer = await api.createToken(name);

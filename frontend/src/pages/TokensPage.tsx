@@ -43,7 +43,9 @@ export function TokensPage({ user, onBack }: TokensPageProps) {
           over HTTP, or as <code>{'{"token": "…"}'}</code> when connecting to Socket.IO. Revoke a token you no longer
           use: it stops working everywhere at once.
         </p>
-        {tokens.created !== null && <NewSecret created={tokens.created} onDone={tokens.dismissCreated} />}
+        {tokens.created !== null && (
+          <NewSecret key={tokens.created.token.id} created={tokens.created} onDone={tokens.dismissCreated} />
+        )}
         <NewTokenForm full={tokens.tokens.length >= MAX_LIVE_TOKENS} onCreate={tokens.create} />
         <section className="tokens-section" aria-labelledby="tokens-heading">
           <h2 id="tokens-heading" className="tokens-heading">
@@ -130,10 +132,10 @@ function NewSecret({ created, onDone }: { created: CreatedToken; onDone(): void 
   const secretRef = useRef<HTMLElement>(null);
   const heading = useRef<HTMLHeadingElement>(null);
 
+  // Mounted once per new token (keyed by its id): the person's attention goes to the secret.
   useEffect(() => {
-    setCopy("idle");
     heading.current?.focus();
-  }, [created]);
+  }, []);
 
   const copySecret = async () => {
     try {
