@@ -205,6 +205,62 @@ def _reload_room(conn: psycopg.Connection[Any], room_id: int, author_id: int, si
     conn.execute("UPDATE rooms SET seq = %s WHERE id = %s", (size, room_id))
 
 
+def ensure_top_votes(url: str, rooms: list[str]) -> None:
+    """Vote totals on the join rooms' history for the Top scenario, with the rank the server writes.
+
+    Every tenth message has upvotes (1-17) and some downvotes, every tenth another only
+    downvotes, by a pattern that repeats every 170 messages: votes are spread evenly over the
+    history, so every window (hour, day, week, all) has voted messages of its own. The totals
+    are set directly, as the history is inserted directly; a Top page reads no vote rows
+    except the reader's own.
+    """
+    from chatroom.ranking import wilson_lower_bound
+
+    with psycopg.connect(libpq(url)) as conn:
+        changed = False
+        for slug in rooms:
+            room_id = _one(conn, "SELECT id FROM rooms WHERE slug = %s", (slug,))
+            size, voted = conn.execute(
+                "SELECT count(*), count(*) FILTER (WHERE upvotes > 0 OR downvotes > 0) FROM messages "
+                "WHERE room_id = %s",
+                (room_id,),
+            ).fetchone() or (0, 0)
+            if voted == size // 10 + (size + 5) // 10:
+                continue
+            conn.execute(
+                """
+                UPDATE messages SET
+                    upvotes = CASE WHEN seq %% 10 = 0 THEN 1 + seq * 31 %% 17 ELSE 0 END,
+                    downvotes = CASE WHEN seq %% 10 = 0 THEN seq * 13 %% 7 WHEN seq %% 10 = 5 THEN 1 + seq %% 6 ELSE 0 END
+                WHERE room_id = %s AND (seq %% 10 IN (0, 5) OR upvotes > 0 OR downvotes > 0)
+                """,
+                (room_id,),
+            )
+            pairs = conn.execute(
+                "SELECT DISTINCT upvotes, downvotes FROM messages WHERE room_id = %s AND upvotes > 0", (room_id,)
+            ).fetchall()
+            conn.execute(
+                "UPDATE messages SET wilson_lb = 0 WHERE room_id = %s AND upvotes = 0 AND wilson_lb <> 0", (room_id,)
+            )
+            conn.execute(
+                """
+                UPDATE messages SET wilson_lb = p.lb
+                FROM (SELECT unnest(%s::int[]) AS up, unnest(%s::int[]) AS down, unnest(%s::float8[]) AS lb) AS p
+                WHERE room_id = %s AND upvotes = p.up AND downvotes = p.down
+                """,
+                (
+                    [int(up) for up, _ in pairs],
+                    [int(down) for _, down in pairs],
+                    [wilson_lower_bound(int(up), int(down)) for up, down in pairs],
+                    room_id,
+                ),
+            )
+            changed = True
+        conn.commit()
+        if changed:
+            conn.execute("ANALYZE messages")
+
+
 def _one(conn: psycopg.Connection[Any], query: str, params: tuple[Any, ...]) -> int:
     row = conn.execute(query, params).fetchone()
     assert row is not None

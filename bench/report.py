@@ -86,6 +86,8 @@ def one_line(kind: str, r: dict[str, Any]) -> str:
         return f"{_num(value)} acked/s within the p99 limit{mark}; {len(r['steps'])} steps"
     if kind == "join":
         return ", ".join(f"{j['room']} p99 {_num(j['p99'])} ms" for j in r["rooms"])
+    if kind == "top":
+        return ", ".join(f"{t['room']} {t['window']} p99 {_num(t['p99'])} ms" for t in r["pages"])
     return ""
 
 
@@ -159,6 +161,23 @@ def rows(run: dict[str, Any]) -> list[tuple[str, str, str, str]]:
                     label,
                     figure,
                     f"p50 {_num(j['p50'])} ms over {j['n']} joins" + (f"; {j['failed']} failed" if j["failed"] else ""),
+                )
+            )
+    for r in run.get("top", []):
+        label = labels.get(r["server"], r["server"])
+        if "error" in r:
+            out.append(("top", label, "error", r["error"][:120]))
+            continue
+        for t in r["pages"]:
+            figure = f"p99 {_num(t['p99'])} ms"
+            if t["p99"] is None and t["failed"]:
+                figure = f"no ack ({(t.get('first_error') or 'failed')[:40]})"
+            out.append(
+                (
+                    f"top {t['room'].removeprefix('join-')} {t['window']}",
+                    label,
+                    figure,
+                    f"p50 {_num(t['p50'])} ms over {t['n']} pages" + (f"; {t['failed']} failed" if t["failed"] else ""),
                 )
             )
     for r in run["connect"]:
@@ -258,6 +277,25 @@ def targets(run: dict[str, Any]) -> list[tuple[str, str, str]]:
                     verdict(ok),
                 )
             )
+    top = _by(run, "top", "product") if "top" in run else None
+    if top:
+        # The slowest window of each room: a Top page must be fast whatever the reader picks.
+        worst: dict[str, float] = {}
+        for t in top["pages"]:
+            if t["p99"] is not None:
+                worst[t["room"]] = max(worst.get(t["room"], 0.0), t["p99"])
+        small, big = worst.get("join-1k"), worst.get("join-1m")
+        if big is not None:
+            ratio = big / small if small else None
+            ok = big <= TARGET_JOIN_P99_MS and (ratio is None or ratio <= TARGET_JOIN_RATIO)
+            out.append(
+                (
+                    f"Top page p99 ≤ {TARGET_JOIN_P99_MS:g} ms at 1M in every window, ≤ {TARGET_JOIN_RATIO}x the 1k figure",
+                    f"{_num(big)} ms at 1M, {_num(small)} ms at 1k (slowest window)"
+                    + (f" ({ratio:.2f}x)" if ratio else ""),
+                    verdict(ok),
+                )
+            )
     connect = _by(run, "connect", "product")
     if connect:
         kib = connect["kib_per_connection"]
@@ -341,7 +379,8 @@ def plot(run: dict[str, Any], path: Path) -> None:
 METHOD = """## How the benchmark works
 
 - **Command:** `make bench` or `.venv/bin/python -m bench` (add `--quick` for the ~35 s smoke run
-  that CI runs through `tests/bench/`, `--scenarios`, `--servers`, `--fanout-n`, `--join-sizes`,
+  that CI runs through `tests/bench/`, `--scenarios`, `--servers`, `--fanout-n`, `--join-sizes`
+  (the rooms of join and top),
   `--clients` to select, `--profile` for the py-spy section). Raw results (JSON per run, server
   logs, py-spy stacks) go to `bench/results/`, which is not committed.
 - **Load generator:** one Node process (`bench/loadgen/loadgen.js`, `ws` package) pinned to
@@ -375,6 +414,11 @@ METHOD = """## How the benchmark works
   the run the stored totals are checked against the votes table. *Join*: sequential `join`s of
   rooms holding 1k, 100k and 1M messages (bulk-inserted with `generate_series`), then a tenth
   of the biggest room's size in another room, so the joined history is not the newest.
+  *Top*: sequential `get_top` pages (50 messages, offset 0) of the same three rooms, for each
+  window (hour, day, week, all). The history is one message a second up to now, so the hour
+  holds 3,600 messages, the day 86,400 and the week 604,800; every tenth message has upvotes
+  and downvotes and another tenth only downvotes, spread evenly over the history, with the
+  rank the server would have written.
   *Connect*: 1,000 clients open a socket with their cookie, 100 at a time. *Memory*: server RSS
   after those 1,000 clients sit idle, minus RSS before, divided by the clients.
 """

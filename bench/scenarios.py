@@ -30,6 +30,8 @@ FANOUT_LADDER = [
     200_000, 250_000, 300_000, 400_000, 550_000, 750_000, 1_000_000, 1_400_000, 2_000_000,
 ]  # fmt: skip
 INGEST_LADDER = [100, 250, 500, 750, 1000, 1500, 2000, 2500, 3000, 3500, 4000, 5000, 6500, 8000]
+# The Top scenario reads a page of each window of each join room.
+TOP_WINDOWS = ["hour", "day", "week", "all"]
 VOTE_LADDER = [25, 50, 100, 200, 400, 700, 1000, 1500, 2000, 2500, 3000, 4000]
 
 
@@ -250,6 +252,21 @@ def join(server: Server, cookies: list[str], settings: Settings, rooms: list[str
     }
     lines = run_loadgen(config, settings, timeout=400)
     return {"server": server.name, "rooms": [line for line in lines if line["type"] == "join"]}
+
+
+def top(server: Server, cookies: list[str], settings: Settings, rooms: list[str]) -> dict[str, Any]:
+    """Sequential Top pages (`get_top`, 50 messages) of the join rooms, per window; ack latency."""
+    config = _base(server, settings) | {
+        "mode": "top",
+        "cookies": cookies[:1],
+        "rooms": rooms,
+        "windows": list(TOP_WINDOWS),
+        "calls_per_target": 30 if settings.quick else 200,
+        "room_budget_ms": 10_000,
+        "call_timeout_ms": 30_000,
+    }
+    lines = run_loadgen(config, settings, timeout=400)
+    return {"server": server.name, "pages": [line for line in lines if line["type"] == "top"]}
 
 
 def connect_and_idle(server: Server, cookies: list[str], settings: Settings, n: int) -> dict[str, Any]:

@@ -378,16 +378,17 @@ async function connectOnly() {
   }
 }
 
-async function joins() {
+// Sequential acked calls, `count` per target, each target's ack latencies summarised in one line.
+async function sequential(type, targets, count) {
   const c = new Client(0, cfg.cookies[0]);
   if ((await c.connect()) === null) throw new Error('connect failed: ' + firstError);
-  for (const room of cfg.rooms) {
+  for (const target of targets) {
     const h = new Histogram();
     let failed = 0;
     const deadline = now() + cfg.room_budget_ms;
     let done = 0;
-    for (let i = 0; i < cfg.joins_per_room; i++) {
-      const r = await c.call('join', { room });
+    for (let i = 0; i < count; i++) {
+      const r = await c.call(target.event, target.payload);
       if (r.ok) h.add(r.ms);
       else {
         failed++;
@@ -396,11 +397,28 @@ async function joins() {
       done++;
       if (now() > deadline) break;
     }
-    out({ type: 'join', room, joins: done, failed, ...h.summary(), first_error: firstError });
+    out({ type, ...target.label, calls: done, failed, ...h.summary(), first_error: firstError });
   }
 }
 
-const modes = { sweep, votes: sweep, connect: connectOnly, join: joins };
+// Joins of rooms holding 1k / 100k / 1M messages.
+function joins() {
+  const targets = cfg.rooms.map((room) => ({ event: 'join', payload: { room }, label: { room } }));
+  return sequential('join', targets, cfg.joins_per_room);
+}
+
+// Top pages of the same rooms, for each window.
+function tops() {
+  const targets = [];
+  for (const room of cfg.rooms) {
+    for (const window of cfg.windows) {
+      targets.push({ event: 'get_top', payload: { room, window, limit: 50 }, label: { room, window } });
+    }
+  }
+  return sequential('top', targets, cfg.calls_per_target);
+}
+
+const modes = { sweep, votes: sweep, connect: connectOnly, join: joins, top: tops };
 modes[cfg.mode]()
   .then(() => {
     for (const c of clients) if (c.ws) c.ws.terminate();

@@ -9,6 +9,7 @@ from flask import Blueprint, Response, jsonify
 from pydantic import BaseModel
 
 from chatroom.schemas import (
+    MAX_TOP_OFFSET,
     CreatedTokenOut,
     CreateRoomIn,
     CreateTokenIn,
@@ -21,6 +22,7 @@ from chatroom.schemas import (
     SignupIn,
     StatusOut,
     TokensOut,
+    TopOut,
     UserPayload,
 )
 
@@ -32,6 +34,7 @@ _MODELS: list[type[BaseModel]] = [
     UserPayload,
     MePayload,
     PageOut,
+    TopOut,
     CreateRoomIn,
     RoomsOut,
     RoomPayload,
@@ -168,6 +171,27 @@ def build_spec() -> dict[str, Any]:
                         }
                     ],
                     "responses": {"204": {"description": "revoked"}, **_errors(401, 403, 404, 503)},
+                }
+            },
+            "/api/rooms/{slug}/top": {
+                "get": {
+                    "summary": "A page of the room's messages ranked by votes (Wilson lower bound), best first",
+                    "security": cookie,
+                    "parameters": [
+                        {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}},
+                        {
+                            "name": "window",
+                            "in": "query",
+                            "schema": {"type": "string", "enum": ["hour", "day", "week", "all"], "default": "day"},
+                        },
+                        {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 50}},
+                        {
+                            "name": "offset",
+                            "in": "query",
+                            "schema": {"type": "integer", "minimum": 0, "maximum": MAX_TOP_OFFSET, "default": 0},
+                        },
+                    ],
+                    "responses": {"200": _json(TopOut, "messages in rank order"), **_errors(400, 401, 404, 503)},
                 }
             },
             "/healthz": {

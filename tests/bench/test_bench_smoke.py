@@ -75,7 +75,15 @@ def test_quick_run_measures_every_scenario_and_writes_the_report(
     report = (tmp_path / "performance.md").read_text()
     assert (tmp_path / "performance.png").stat().st_size > 10_000
     number = re.compile(r"\d")
-    for scenario in ("fan-out N=50", "ingest", "votes", "join 1k", "connect 50", "memory per idle conn"):
+    for scenario in (
+        "fan-out N=50",
+        "ingest",
+        "votes",
+        "join 1k",
+        *(f"top 1k {window}" for window in ("hour", "day", "week", "all")),
+        "connect 50",
+        "memory per idle conn",
+    ):
         figures = _figures(report, scenario)
         assert figures, f"no {scenario} rows in:\n{report}"
         assert all(number.search(f) and "error" not in f for f in figures), f"{scenario}: {figures}"
@@ -83,3 +91,53 @@ def test_quick_run_measures_every_scenario_and_writes_the_report(
     assert len(_figures(report, "fan-out N=50")) >= 3
     assert "Chatroom" in completed.stdout and "Node socket.io" in completed.stdout
     assert "error" not in completed.stdout.lower()
+
+
+@pytest.mark.timeout(180)
+def test_quick_top_run_pages_every_window_of_a_voted_room(bench_databases: BenchDatabases, tmp_path: Path) -> None:
+    """`--scenarios top` alone: the rooms get their history and vote totals, every window is paged."""
+    if not (ROOT / "bench" / "loadgen" / "node_modules").is_dir() or not shutil.which("node"):
+        _unavailable("the benchmark's npm packages", "run scripts/bootstrap test (bench/loadgen)")
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench",
+            "--quick",
+            "--scenarios",
+            "top",
+            "--servers",
+            "product",
+            "--pg-server",
+            bench_databases.server,
+            "--db-prefix",
+            bench_databases.prefix,
+            "--output-dir",
+            str(tmp_path),
+            "--results-dir",
+            str(tmp_path / "results"),
+        ],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        capture_output=True,
+        text=True,
+        timeout=160,
+    )
+    assert completed.returncode == 0, completed.stderr[-4000:]
+    report = (tmp_path / "performance.md").read_text()
+    for window in ("hour", "day", "week", "all"):
+        figures = _figures(report, f"top 1k {window}")
+        assert len(figures) == 1 and re.search(r"p99 \d", figures[0]) and "failed" not in figures[0], report
+    # The room's vote totals and ranks are what the server itself would have written.
+    import psycopg
+
+    from chatroom.ranking import wilson_lower_bound
+
+    with psycopg.connect(bench_databases.product) as conn:
+        rows = conn.execute(
+            "SELECT m.upvotes, m.downvotes, m.wilson_lb FROM messages m JOIN rooms r ON r.id = m.room_id "
+            "WHERE r.slug = 'join-1k'"
+        ).fetchall()
+    assert len(rows) == 1000
+    assert sum(1 for up, down, _ in rows if up or down) == 200
+    assert all(rank == wilson_lower_bound(up, down) for up, down, rank in rows)
