@@ -9,7 +9,7 @@ CREATE TABLE alembic_version (
     version_num varchar(32) NOT NULL,
     CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
 );
-INSERT INTO alembic_version (version_num) VALUES ('0003');
+INSERT INTO alembic_version (version_num) VALUES ('0004');
 
 CREATE TABLE users (
     id bigserial NOT NULL,
@@ -54,6 +54,7 @@ CREATE TABLE messages (
     downvotes integer DEFAULT 0 NOT NULL,
     client_id varchar(64),
     seq bigint NOT NULL,
+    wilson_lb double precision DEFAULT '0' NOT NULL,
     CONSTRAINT pk_messages PRIMARY KEY (id),
     CONSTRAINT fk_messages_room_id_rooms FOREIGN KEY (room_id) REFERENCES rooms (id) ON DELETE CASCADE,
     CONSTRAINT fk_messages_author_id_users FOREIGN KEY (author_id) REFERENCES users (id) ON DELETE CASCADE,
@@ -61,6 +62,9 @@ CREATE TABLE messages (
 );
 CREATE INDEX ix_messages_room_id_id ON messages (room_id, id);
 CREATE INDEX ix_messages_room_id_seq ON messages (room_id, seq);
+CREATE INDEX ix_messages_room_id_wilson_lb_id ON messages (room_id, wilson_lb DESC, id);
+CREATE INDEX ix_messages_room_id_created_at_id ON messages (room_id, created_at, id);
+CREATE INDEX ix_messages_room_id_created_at_voted ON messages (room_id, created_at) WHERE wilson_lb > 0;
 
 CREATE TABLE votes (
     user_id bigint NOT NULL,
@@ -94,11 +98,12 @@ INSERT INTO users (email, email_folded, username, password_hash, created_at) VAL
     ('carol@example.com', 'carol@example.com', 'carol', '$argon2id$v=19$m=19456,t=2,p=1$32l5xJIY9EcNLpNszyrASw$rkAoeAa7NgzNP01W4MajhWRHWxxvjPeDRDCBrWg53kk', now());
 
 -- seq: each message took one number when sent (1-4); the five votes took 5-9.
-INSERT INTO messages (room_id, author_id, body, created_at, upvotes, downvotes, client_id, seq) VALUES
-    (1, 1, 'Welcome to Chatroom! Say hello and vote on what you like.', now(), 2, 0, 'sample-0', 6),
-    (1, 2, 'Hi everyone 👋 Links work too: https://example.com', now(), 1, 1, 'sample-1', 8),
-    (1, 3, E'Line breaks are kept.\nLike this.', now(), 1, 0, 'sample-2', 9),
-    (1, 1, 'Markup stays text: <b>not bold</b>', now(), 0, 0, 'sample-3', 4);
+-- wilson_lb: chatroom.ranking.wilson_lower_bound(upvotes, downvotes), as the server writes it.
+INSERT INTO messages (room_id, author_id, body, created_at, upvotes, downvotes, client_id, seq, wilson_lb) VALUES
+    (1, 1, 'Welcome to Chatroom! Say hello and vote on what you like.', now(), 2, 0, 'sample-0', 6, 0.3423802275066531),
+    (1, 2, 'Hi everyone 👋 Links work too: https://example.com', now(), 1, 1, 'sample-1', 8, 0.09453120573423071),
+    (1, 3, E'Line breaks are kept.\nLike this.', now(), 1, 0, 'sample-2', 9, 0.20654931437723742),
+    (1, 1, 'Markup stays text: <b>not bold</b>', now(), 0, 0, 'sample-3', 4, 0);
 
 INSERT INTO votes (user_id, message_id, value, created_at) VALUES
     (2, 1, 1, now()), (3, 1, 1, now()), (1, 2, 1, now()), (3, 2, -1, now()), (2, 3, 1, now());

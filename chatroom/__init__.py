@@ -7,7 +7,7 @@ import logging
 from flask import Flask, Response
 from flask_login import AnonymousUserMixin
 
-from chatroom import library_patches, metrics
+from chatroom import library_patches, metrics, wire
 from chatroom.config import Config, ConfigError
 from chatroom.errors import ChatError
 from chatroom.extensions import db, limiter, login_manager, socketio
@@ -54,6 +54,7 @@ def create_app(config: Config | None = None) -> Flask:
     _configure_logging(config)
 
     db.init(config)
+    wire.set_collapse_score(config.collapse_score)
     metrics.init_app(app, db.engine)
     socket_limits.init(config)
     limiter.init_app(app)

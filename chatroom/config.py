@@ -17,6 +17,8 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, EnvSettingsSource, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
+from chatroom.schemas import DEFAULT_COLLAPSE_SCORE
+
 PACKAGE_ROOT = Path(__file__).resolve().parent
 PROJECT_ROOT = PACKAGE_ROOT.parent
 DEFAULT_INSTANCE = PROJECT_ROOT / "instance"
@@ -241,6 +243,12 @@ class Config(BaseSettings):
         "clean disconnect stay in their rooms' `online`. Each process refreshes its own sockets every quarter of "
         "it; an entry two refreshes late is dropped.",
     )
+    collapse_score: int = Field(
+        DEFAULT_COLLAPSE_SCORE,
+        validation_alias="CHATROOM_COLLAPSE_SCORE",
+        description="A message whose score (upvotes minus downvotes) is at or below this is sent with "
+        "`collapsed: true`, and clients show it collapsed until the reader opens it.",
+    )
     # Set by tests only; no environment variable.
     testing: bool = False
 
@@ -264,6 +272,7 @@ class Config(BaseSettings):
             "max_connections_per_address",
             "header_timeout_seconds",
             "presence_timeout_seconds",
+            "collapse_score",
         }
     )
 

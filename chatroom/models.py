@@ -8,6 +8,7 @@ from sqlalchemy import (
     BigInteger,
     CheckConstraint,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -110,6 +111,9 @@ class Message(Base):
     client_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     # Room sequence number of this message's latest change (creation or vote total).
     seq: Mapped[int] = mapped_column(BigInteger)
+    # The Top rank: chatroom.ranking.wilson_lower_bound(upvotes, downvotes), written in the
+    # same transaction as the totals.
+    wilson_lb: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
 
     author: Mapped[User] = relationship(lazy="joined")
 
@@ -119,7 +123,21 @@ class Message(Base):
         Index("ix_messages_room_id_id", "room_id", "id"),
         # Catch-up after a reconnect: what changed in a room after a seq.
         Index("ix_messages_room_id_seq", "room_id", "seq"),
+        # Top windows: where a room's last hour, day or week begins.
+        Index("ix_messages_room_id_created_at_id", "room_id", "created_at", "id"),
     )
+
+
+# Top pages: a room's messages in rank order (bound highest first, then id lowest first).
+Index("ix_messages_room_id_wilson_lb_id", Message.room_id, Message.wilson_lb.desc(), Message.id)
+# Top windows whose best messages are older than the window: the window's voted messages.
+Index(
+    "ix_messages_room_id_created_at_voted",
+    Message.room_id,
+    Message.created_at,
+    postgresql_where=Message.wilson_lb > 0,
+    sqlite_where=Message.wilson_lb > 0,
+)
 
 
 class Vote(Base):

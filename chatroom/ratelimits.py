@@ -22,6 +22,7 @@ SIGNUPS_PER_IP = "20/hour"
 # than that is a flood, which would otherwise hold other people's requests behind it.
 JOINS_PER_USER = "120/minute"
 HISTORY_PAGES_PER_USER = "120/minute"
+TOP_PAGES_PER_USER = "120/minute"
 VOTES_PER_USER = "60/minute"
 ROOM_CREATIONS_PER_USER = "5/hour"
 
@@ -35,6 +36,7 @@ class SocketRateLimits:
         self._join_limit: RateLimitItem = parse(JOINS_PER_USER)
         self._history_limit: RateLimitItem = parse(HISTORY_PAGES_PER_USER)
         self._vote_limit: RateLimitItem = parse(VOTES_PER_USER)
+        self._top_limit: RateLimitItem = parse(TOP_PAGES_PER_USER)
 
     def init(self, config: Config) -> None:
         self._limiter = (
@@ -72,6 +74,10 @@ class SocketRateLimits:
     def hit_history(self, user_id: int) -> None:
         """Count one history page; raise rate_limited when the user's budget is spent."""
         self._charge(self._history_limit, "history", user_id, "too many history requests; wait a minute")
+
+    def hit_top(self, user_id: int) -> None:
+        """Count one Top page; raise rate_limited when the user's budget is spent."""
+        self._charge(self._top_limit, "top", user_id, "too many Top pages; wait a minute")
 
     def hit_vote(self, user_id: int) -> None:
         """Count one vote; raise rate_limited when the user's budget is spent."""

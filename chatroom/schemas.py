@@ -29,6 +29,10 @@ ROOM_TOPIC_MAX_CHARS = 200
 # indicator for TYPING_SHOW_SECONDS after the last one.
 TYPING_INTERVAL_SECONDS = 3
 TYPING_SHOW_SECONDS = 6
+# Top pages: how deep `offset` may page through the ranking.
+MAX_TOP_OFFSET = 10_000
+# A message whose score is at or below this is collapsed (CHATROOM_COLLAPSE_SCORE's default).
+DEFAULT_COLLAPSE_SCORE = -5
 
 
 def _storable(value: str) -> str:
@@ -84,6 +88,17 @@ class HistoryIn(Payload):
     limit: Annotated[StrictInt, Field(ge=1)] = PAGE_SIZE
 
 
+TopWindow = Literal["hour", "day", "week", "all"]
+
+
+class TopIn(Payload):
+    room: RoomSlug
+    window: TopWindow = "day"
+    # Values over MAX_PAGE_SIZE are served as MAX_PAGE_SIZE (the service clamps).
+    limit: Annotated[StrictInt, Field(ge=1)] = PAGE_SIZE
+    offset: Annotated[StrictInt, Field(ge=0, le=MAX_TOP_OFFSET)] = 0
+
+
 class RoomIn(Payload):
     """`leave` and `typing`: just the room."""
 
@@ -106,6 +121,14 @@ class HistoryQuery(Payload):
 
     before: Annotated[int, Field(ge=1)] | None = None
     limit: Annotated[int, Field(ge=1)] = PAGE_SIZE
+
+
+class TopQuery(Payload):
+    """The HTTP query string form of TopIn: values arrive as text."""
+
+    window: TopWindow = "day"
+    limit: Annotated[int, Field(ge=1)] = PAGE_SIZE
+    offset: Annotated[int, Field(ge=0, le=MAX_TOP_OFFSET)] = 0
 
 
 # Response shapes, for the OpenAPI description and the web client's types (the handlers build
@@ -166,12 +189,22 @@ class MessageOut(BaseModel):
     my_vote: VoteValue = Field(description="The reader's own vote; always 0 in live broadcasts.")
     client_id: str | None
     seq: int
+    collapsed: bool = Field(description="The score is at or below the collapse threshold (CHATROOM_COLLAPSE_SCORE).")
 
 
 class PageOut(BaseModel):
     """A page of history (HTTP, and the `get_previous_messages` ack)."""
 
     ok: Literal[True]
+    messages: list[MessageOut]
+    has_more: bool
+
+
+class TopOut(BaseModel):
+    """A page of the Top ranking (HTTP, and the `get_top` ack), in rank order."""
+
+    ok: Literal[True]
+    window: TopWindow
     messages: list[MessageOut]
     has_more: bool
 
@@ -273,6 +306,7 @@ class VoteTotals(BaseModel):
     downvotes: int
     score: int
     seq: int
+    collapsed: bool
 
 
 class VoteAck(VoteTotals):

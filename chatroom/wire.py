@@ -6,6 +6,24 @@ from datetime import UTC, datetime
 from typing import Any
 
 from chatroom.models import Message, Room, User
+from chatroom.ranking import is_collapsed
+from chatroom.schemas import DEFAULT_COLLAPSE_SCORE
+
+
+class _Collapse:
+    """The collapse threshold (CHATROOM_COLLAPSE_SCORE), bound by create_app like the extensions."""
+
+    threshold: int = DEFAULT_COLLAPSE_SCORE
+
+
+def set_collapse_score(threshold: int) -> None:
+    """Messages at or below `threshold` are sent collapsed from now on (create_app calls this)."""
+    _Collapse.threshold = threshold
+
+
+def collapsed(score: int) -> bool:
+    """Whether a message of this score goes out with `collapsed: true`."""
+    return is_collapsed(score, _Collapse.threshold)
 
 
 def iso(moment: datetime) -> str:
@@ -55,4 +73,18 @@ def message_dict(
         "my_vote": my_vote,
         "client_id": client_id,
         "seq": seq,
+        "collapsed": collapsed(upvotes - downvotes),
+    }
+
+
+def vote_totals(message_id: int, room_slug: str, upvotes: int, downvotes: int, seq: int) -> dict[str, Any]:
+    """A message's vote totals as broadcast (`vote`, and `vote` entries of `batch`) and acked."""
+    return {
+        "message_id": message_id,
+        "room": room_slug,
+        "upvotes": upvotes,
+        "downvotes": downvotes,
+        "score": upvotes - downvotes,
+        "seq": seq,
+        "collapsed": collapsed(upvotes - downvotes),
     }

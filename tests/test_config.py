@@ -119,3 +119,11 @@ def test_production_names_the_missing_secret(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="SECRET_KEY must be set"):
         from_env(tmp_path, CHATROOM_ENV="production")
     assert not (tmp_path / "secret_key").exists()
+
+
+def test_collapse_score_defaults_to_minus_five_and_is_read(tmp_path: Path) -> None:
+    assert from_env(tmp_path).collapse_score == -5
+    assert from_env(tmp_path, CHATROOM_COLLAPSE_SCORE="").collapse_score == -5
+    assert from_env(tmp_path, CHATROOM_COLLAPSE_SCORE=" -10 ").collapse_score == -10
+    with pytest.raises(ConfigError, match="CHATROOM_COLLAPSE_SCORE"):
+        from_env(tmp_path, CHATROOM_COLLAPSE_SCORE="low")

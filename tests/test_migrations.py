@@ -20,6 +20,7 @@ from chatroom.extensions import db
 from chatroom.migrate import downgrade, upgrade
 from chatroom.models import Base
 from chatroom.passwords import hash_password
+from chatroom.ranking import wilson_lower_bound
 from chatroom.services import accounts
 from tests.conftest import PASSWORD
 from tests.support import services
@@ -88,7 +89,7 @@ def test_make_table_sql_gives_the_migrated_schema_and_sample_data(pg_server: str
             },
         )
         query = (
-            "SELECT u.username, m.body, m.upvotes, m.downvotes, m.seq, m.client_id FROM messages m "
+            "SELECT u.username, m.body, m.upvotes, m.downvotes, m.seq, m.client_id, m.wilson_lb FROM messages m "
             "JOIN users u ON u.id = m.author_id ORDER BY m.id"
         )
         rows = []
@@ -254,3 +255,43 @@ def test_existing_users_become_members_of_general_with_nothing_unread(empty_db_u
     assert room[1] is not None
     downgrade(empty_db_url, "0002")
     upgrade(empty_db_url)
+
+
+def test_existing_messages_get_their_top_rank(empty_db_url: str) -> None:
+    """Upgrading with data: every message's rank is the formula of its totals, 0 exactly without upvotes."""
+    upgrade(empty_db_url, "0003")
+    engine = create_engine(empty_db_url)
+    totals = [(0, 0), (1, 0), (100, 10), (0, 7), (3, 3), (3, 3), (2, 0)]
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO users (email, email_folded, username, password_hash, created_at) "
+                "VALUES ('ann@example.com', 'ann@example.com', 'ann', 'hash', CURRENT_TIMESTAMP)"
+            )
+        )
+        for seq, (up, down) in enumerate(totals, start=1):
+            connection.execute(
+                text(
+                    "INSERT INTO messages (room_id, author_id, body, created_at, upvotes, downvotes, seq) "
+                    "SELECT r.id, u.id, 'before the upgrade', CURRENT_TIMESTAMP, :up, :down, :seq "
+                    "FROM rooms r, users u WHERE r.slug = 'general'"
+                ),
+                {"up": up, "down": down, "seq": seq},
+            )
+    upgrade(empty_db_url)
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT upvotes, downvotes, wilson_lb FROM messages ORDER BY id")).all()
+    assert [(up, down) for up, down, _ in rows] == totals
+    assert [rank for _, _, rank in rows] == [wilson_lower_bound(up, down) for up, down in totals]
+    assert [rank for up, _, rank in rows if up == 0] == [0.0, 0.0]
+    # The ranking the Top view serves from the new index.
+    with engine.connect() as connection:
+        order = connection.execute(
+            text("SELECT upvotes, downvotes FROM messages ORDER BY room_id, wilson_lb DESC, id")
+        ).all()
+    assert [tuple(row) for row in order] == [(100, 10), (2, 0), (1, 0), (3, 3), (3, 3), (0, 0), (0, 7)]
+    downgrade(empty_db_url, "0003")
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM messages")).scalar_one() == len(totals)
+    upgrade(empty_db_url)
+    engine.dispose()

@@ -40,6 +40,7 @@ def test_socket_acks_and_events_match_their_models(accounts: Accounts) -> None:
     described(schemas.SendAck, sent)
     described(schemas.VoteAck, ack(bob, "upvote", {"message_id": sent["message"]["id"]}))
     described(schemas.PageOut, ack(bob, "get_previous_messages", {"room": "general"}))
+    described(schemas.TopOut, ack(bob, "get_top", {"room": "general"}))
     described(schemas.FailedAck, ack(bob, "data", {"room": "general", "body": "x" * (schemas.BODY_MAX_CHARS + 1)}))
     described(schemas.FailedAck, ack(bob, "join", {"room": "nowhere"}))
 
@@ -58,5 +59,6 @@ def test_http_answers_match_their_models(client: FlaskClient) -> None:
     described(schemas.UserPayload, client.post("/api/signup", json=signup).get_json())
     described(schemas.MePayload, client.get("/api/me").get_json())
     described(schemas.PageOut, client.get("/api/rooms/general/messages").get_json())
+    described(schemas.TopOut, client.get("/api/rooms/general/top?window=week").get_json())
     described(schemas.ErrorOut, client.get("/api/rooms/nowhere/messages").get_json())
     described(schemas.ErrorOut, client.post("/api/signup", json={**signup, "username": "x"}).get_json())

@@ -9,6 +9,7 @@ from flask import Blueprint, Response, jsonify
 from pydantic import BaseModel
 
 from chatroom.schemas import (
+    MAX_TOP_OFFSET,
     CreateRoomIn,
     ErrorOut,
     LoginIn,
@@ -18,6 +19,7 @@ from chatroom.schemas import (
     RoomsOut,
     SignupIn,
     StatusOut,
+    TopOut,
     UserPayload,
 )
 
@@ -29,6 +31,7 @@ _MODELS: list[type[BaseModel]] = [
     UserPayload,
     MePayload,
     PageOut,
+    TopOut,
     CreateRoomIn,
     RoomsOut,
     RoomPayload,
@@ -126,6 +129,27 @@ def build_spec() -> dict[str, Any]:
                         {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1}},
                     ],
                     "responses": {"200": _json(PageOut, "messages"), **_errors(400, 401, 404, 503)},
+                }
+            },
+            "/api/rooms/{slug}/top": {
+                "get": {
+                    "summary": "A page of the room's messages ranked by votes (Wilson lower bound), best first",
+                    "security": cookie,
+                    "parameters": [
+                        {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}},
+                        {
+                            "name": "window",
+                            "in": "query",
+                            "schema": {"type": "string", "enum": ["hour", "day", "week", "all"], "default": "day"},
+                        },
+                        {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 50}},
+                        {
+                            "name": "offset",
+                            "in": "query",
+                            "schema": {"type": "integer", "minimum": 0, "maximum": MAX_TOP_OFFSET, "default": 0},
+                        },
+                    ],
+                    "responses": {"200": _json(TopOut, "messages in rank order"), **_errors(400, 401, 404, 503)},
                 }
             },
             "/healthz": {

@@ -1,4 +1,4 @@
-"""Rooms over HTTP: listing, creating and describing them, and history for clients without a socket."""
+"""Rooms over HTTP: listing, creating and describing them, and history and Top pages for clients without a socket."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from chatroom.errors import ChatError
 from chatroom.extensions import db, limiter
 from chatroom.ratelimits import ROOM_CREATIONS_PER_USER
 from chatroom.realtime.presence import presence
-from chatroom.schemas import CreateRoomIn, HistoryQuery
-from chatroom.services import messages, rooms
+from chatroom.schemas import CreateRoomIn, HistoryQuery, TopQuery
+from chatroom.services import messages, rooms, top
 
 bp = Blueprint("rooms", __name__, url_prefix="/api/rooms")
 
@@ -62,3 +62,12 @@ def history(slug: str) -> tuple[Response, int]:
     with db.session() as s:
         page = messages.load_history(s, current_user.id, slug, query.before, query.limit)
     return jsonify({"ok": True, "messages": page.messages, "has_more": page.has_more}), 200
+
+
+@bp.get("/<slug>/top")
+def top_page(slug: str) -> tuple[Response, int]:
+    _require_login()
+    query = TopQuery.model_validate(request.args.to_dict())
+    with db.session() as s:
+        page = top.load_top(s, current_user.id, slug, query.window, query.limit, query.offset)
+    return jsonify({"ok": True, "window": page.window, "messages": page.messages, "has_more": page.has_more}), 200

@@ -27,8 +27,18 @@ from chatroom.extensions import db
 from chatroom.jsondepth import MAX_DEPTH, TooDeepArgument
 from chatroom.ratelimits import socket_limits
 from chatroom.realtime.presence import presence
-from chatroom.schemas import TYPING_INTERVAL_SECONDS, HistoryIn, JoinIn, Payload, ReadIn, RoomIn, SendIn, VoteIn
-from chatroom.services import accounts, messages, rooms, votes
+from chatroom.schemas import (
+    TYPING_INTERVAL_SECONDS,
+    HistoryIn,
+    JoinIn,
+    Payload,
+    ReadIn,
+    RoomIn,
+    SendIn,
+    TopIn,
+    VoteIn,
+)
+from chatroom.services import accounts, messages, rooms, top, votes
 from chatroom.services.rooms import get_room
 from chatroom.services.writer import GroupWriter
 
@@ -192,3 +202,10 @@ def register(socketio: SocketIO, config: Config, writer: GroupWriter) -> None:
         with db.session() as s:
             page = messages.load_history(s, user.id, data.room, data.before, data.limit)
         return {"ok": True, "messages": page.messages, "has_more": page.has_more}
+
+    @event("get_top", TopIn)
+    def on_top(_sid: str, user: accounts.SessionUser, data: TopIn) -> Ack:
+        socket_limits.hit_top(user.id)
+        with db.session() as s:
+            page = top.load_top(s, user.id, data.room, data.window, data.limit, data.offset)
+        return {"ok": True, "window": page.window, "messages": page.messages, "has_more": page.has_more}

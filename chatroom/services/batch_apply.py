@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from chatroom.models import Message, Room, Vote, utcnow
+from chatroom.ranking import wilson_lower_bound
 from chatroom.schemas import MAX_ID
 from chatroom.services.batch_plan import (
     CurrentRows,
@@ -217,6 +218,13 @@ _SWITCH_VOTE = (
     .values(value=bindparam("v"))
 )
 
+_MESSAGES: Table = Message.__table__  # type: ignore[assignment]
+_SET_TOTALS = (
+    update(_MESSAGES)
+    .where(_MESSAGES.c.id == bindparam("i"))
+    .values(upvotes=bindparam("u"), downvotes=bindparam("d"), seq=bindparam("s"), wilson_lb=bindparam("lb"))
+)
+
 
 def _apply_votes(
     session: Session, plan: Plan, vote_seqs: dict[int, int], broadcasts: list[tuple[int, str, dict[str, Any]]]
@@ -240,16 +248,29 @@ def _apply_votes(
     if fold.removals:
         session.execute(delete(Vote).where(tuple_(Vote.user_id, Vote.message_id).in_(fold.removals)))
 
+    # The totals as stored, read under the room locks like the votes above; each message's
+    # new totals and Top rank are then written together, in one statement for the batch.
+    stored = {
+        message_id: (int(up), int(down))
+        for message_id, up, down in session.execute(
+            select(Message.id, Message.upvotes, Message.downvotes).where(Message.id.in_(sorted(vote_seqs)))
+        )
+    }
     final: dict[int, tuple[int, int]] = {}
+    rows: list[dict[str, Any]] = []
     for message_id, seq in vote_seqs.items():
         up, down = fold.deltas[message_id]
-        row = session.execute(
-            update(Message)
-            .where(Message.id == message_id)
-            .values(upvotes=Message.upvotes + up, downvotes=Message.downvotes + down, seq=seq)
-            .returning(Message.upvotes, Message.downvotes)
-        ).one()
-        final[message_id] = (int(row[0]), int(row[1]))
+        final[message_id] = (stored[message_id][0] + up, stored[message_id][1] + down)
+        rows.append(
+            {
+                "i": message_id,
+                "u": final[message_id][0],
+                "d": final[message_id][1],
+                "s": seq,
+                "lb": wilson_lower_bound(*final[message_id]),
+            }
+        )
         slug = plan.voted[message_id][1]
         broadcasts.append((seq, "vote", totals(message_id, slug, *final[message_id], seq)))
+    session.execute(_SET_TOTALS, rows)
     return fold.results(final, plan.voted, vote_seqs)

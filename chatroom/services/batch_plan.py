@@ -20,6 +20,7 @@ from typing import Any
 
 from chatroom.errors import ChatError
 from chatroom.services.accounts import SessionUser
+from chatroom.wire import vote_totals
 
 
 @dataclass(frozen=True)
@@ -209,4 +210,4 @@ def fold_votes(votes: list[tuple[int, VoteOp]], before: Mapping[tuple[int, int],
 
 def totals(message_id: int, slug: str, up: int, down: int, seq: int) -> dict[str, Any]:
     """A message's vote totals as broadcast and acked."""
-    return {"message_id": message_id, "room": slug, "upvotes": up, "downvotes": down, "score": up - down, "seq": seq}
+    return vote_totals(message_id, slug, up, down, seq)

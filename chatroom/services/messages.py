@@ -94,13 +94,13 @@ def _page(session: Session, reader_id: int, room: Room, before: int | None, limi
     rows = list(session.execute(page_query(reader_id, room.id, before, limit + 1)).all())
     has_more = len(rows) > limit
     rows = rows[:limit]
-    kept = _within_page_bytes([m for m, _ in rows])
+    kept = within_page_bytes([m for m, _ in rows])
     has_more = has_more or kept < len(rows)
     rows = rows[:kept][::-1]
     return Page([message_view(m, room.slug, v or 0) for m, v in rows], has_more)
 
 
-def _within_page_bytes(messages: list[Message]) -> int:
+def within_page_bytes(messages: list[Message]) -> int:
     """How many of `messages` fit in one page's MAX_PAGE_CHARS (at least one)."""
     total = 0
     for n, message in enumerate(messages):
@@ -125,7 +125,7 @@ def join_room(session: Session, reader_id: int, room_slug: str, after_seq: int |
             .where(Message.room_id == room.id, Message.seq > after_seq)
             .order_by(Message.seq)
         ).all()
-        if _within_page_bytes([m for m, _ in rows]) == len(rows):
+        if within_page_bytes([m for m, _ in rows]) == len(rows):
             messages = [message_view(m, room.slug, v or 0) for m, v in rows]
             return Joined(room_view(room), messages, False, watermark, reset=False)
     page = _page(session, reader_id, room, None, PAGE_SIZE)

@@ -37,6 +37,9 @@ CASES: list[tuple[str, tuple[Any, ...], str]] = [
     ("get_previous_messages", ({"room": "general", "before": "x"},), "invalid"),
     ("get_previous_messages", ({"room": "general", "limit": 0},), "invalid"),
     ("get_previous_messages", ({"room": "general", "before": -5},), "invalid"),
+    ("get_top", ({"room": "general", "window": ["day"]},), "invalid"),
+    ("get_top", ({"room": "general", "limit": HUGE, "offset": HUGE},), "invalid"),
+    ("get_top", ({"room": "general", "offset": 1.0},), "invalid"),
     # missing fields
     ("join", ({},), "invalid"),
     ("data", ({"room": "general"},), "invalid"),
@@ -48,6 +51,7 @@ CASES: list[tuple[str, tuple[Any, ...], str]] = [
     ("join", ({"room": "NUL\x00room"},), "invalid"),
     ("data", ({"room": "nowhere", "body": "hi"},), "not_found"),
     ("get_previous_messages", ({"room": "nowhere"},), "not_found"),
+    ("get_top", ({"room": "nowhere", "window": "all"},), "not_found"),
     ("upvote", ({"message_id": 999_999},), "not_found"),
     ("downvote", ({"message_id": HUGE},), "not_found"),
     ("upvote", ({"message_id": 2**63},), "not_found"),
@@ -95,13 +99,17 @@ payloads = st.one_of(
             "before": field_values,
             "limit": field_values,
             "after_seq": field_values,
+            "window": st.one_of(field_values, st.sampled_from(["hour", "day", "week", "all"])),
+            "offset": field_values,
         },
     ),
 )
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(event=st.sampled_from(["join", "data", "upvote", "downvote", "get_previous_messages"]), payload=payloads)
+@given(
+    event=st.sampled_from(["join", "data", "upvote", "downvote", "get_previous_messages", "get_top"]), payload=payloads
+)
 def test_random_json_never_breaks_the_server(accounts: Accounts, event: str, payload: Any) -> None:
     if not hasattr(accounts, "fuzz_socket"):
         accounts.fuzz_socket = accounts.socket(accounts.signup("fuzzer"))  # type: ignore[attr-defined]

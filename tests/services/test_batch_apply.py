@@ -34,7 +34,9 @@ def apply(ops: list[batch_apply.Op]) -> batch_apply.Applied:
 
 def test_a_batch_of_sends_takes_consecutive_seqs_and_broadcasts_in_order(app: Flask) -> None:
     alice, bob = make_user("alice"), make_user("bob")
-    applied = apply([SendOp(alice, "general", f"m{i}", f"a{i}") for i in range(3)] + [SendOp(bob, "general", "b", None)])
+    applied = apply(
+        [SendOp(alice, "general", f"m{i}", f"a{i}") for i in range(3)] + [SendOp(bob, "general", "b", None)]
+    )
     assert [o.message["seq"] for o in applied.outcomes if isinstance(o, Sent)] == [1, 2, 3, 4]
     assert [(event, payload["body"]) for event, payload in applied.broadcasts] == [
         ("data", "m0"), ("data", "m1"), ("data", "m2"), ("data", "b"),
@@ -62,7 +64,9 @@ def test_duplicates_inside_a_batch_and_against_the_database_store_once(app: Flas
 
 def test_errors_in_a_batch_do_not_spoil_the_rest(app: Flask) -> None:
     alice = make_user("alice")
-    applied = apply([SendOp(alice, "nowhere", "x", None), SendOp(alice, "general", "ok", None), VoteOp(alice, 10**6, 1)])
+    applied = apply(
+        [SendOp(alice, "nowhere", "x", None), SendOp(alice, "general", "ok", None), VoteOp(alice, 10**6, 1)]
+    )
     missing_room, ok, missing_message = applied.outcomes
     assert isinstance(missing_room, ChatError) and missing_room.code == "not_found"
     assert isinstance(ok, Sent) and ok.message["seq"] == 1
@@ -84,14 +88,29 @@ def test_votes_on_one_message_in_a_batch_are_one_change_with_exact_per_voter_ack
     ]  # fmt: skip
     assert {a.totals["seq"] for a in acks} == {2}
     assert applied.broadcasts == [
-        ("vote", {"message_id": message_id, "room": "general", "upvotes": 0, "downvotes": 1, "score": -1, "seq": 2})
+        (
+            "vote",
+            {
+                "message_id": message_id,
+                "room": "general",
+                "upvotes": 0,
+                "downvotes": 1,
+                "score": -1,
+                "seq": 2,
+                "collapsed": False,
+            },
+        )
     ]
     with db.session() as s:
         message = s.get(Message, message_id)
         assert message is not None and (message.upvotes, message.downvotes, message.seq) == (0, 1, 2)
     # The next single vote continues from the stored state.
     again = apply([VoteOp(bob, message_id, -1)]).outcomes[0]
-    assert isinstance(again, VoteResult) and (again.totals["downvotes"], again.my_vote, again.totals["seq"]) == (0, 0, 3)
+    assert isinstance(again, VoteResult) and (again.totals["downvotes"], again.my_vote, again.totals["seq"]) == (
+        0,
+        0,
+        3,
+    )
 
 
 def test_group_writer_commits_concurrent_sends_together_and_answers_each(app: Flask) -> None:

@@ -89,4 +89,12 @@ def test_votes_fold_in_order_into_rows_and_per_voter_totals() -> None:
         (3, 0, 0),  # after bob took his back
         (4, 2, 0),
     ]
-    assert results[3].totals == {"message_id": 501, "room": "other", "upvotes": 4, "downvotes": 2, "score": 2, "seq": 9}
+    assert results[3].totals == {
+        "message_id": 501,
+        "room": "other",
+        "upvotes": 4,
+        "downvotes": 2,
+        "score": 2,
+        "seq": 9,
+        "collapsed": False,
+    }

@@ -35,6 +35,7 @@ def test_vote_toggle_and_switch(app: Flask) -> None:
         "score": 0,
         "my_vote": 0,
         "seq": removed.totals["seq"],
+        "collapsed": False,
     }
     assert [up.totals["seq"], switched.totals["seq"], removed.totals["seq"]] == [2, 3, 4]
 

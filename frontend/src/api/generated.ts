@@ -17,6 +17,8 @@ export const PASSWORD_MAX_CHARS = 256;
 export const PAGE_SIZE = 50;
 /** The most messages one history page holds. */
 export const MAX_PAGE_SIZE = 100;
+/** The deepest `offset` a Top page may start at. */
+export const MAX_TOP_OFFSET = 10000;
 /** Longest room name, in characters after trimming. */
 export const ROOM_NAME_MAX_CHARS = 40;
 /** Longest room slug. */
@@ -43,6 +45,7 @@ export interface WireShapes {
   VoteEvent: VoteEvent;
   BatchEvent: BatchEvent;
   PageOut: PageOut;
+  TopOut: TopOut;
   OnlineUser: OnlineUser;
   RoomSummary: RoomSummary;
   RoomsOut: RoomsOut;
@@ -95,6 +98,10 @@ export interface MessageOut {
   my_vote: 1 | 0 | -1;
   client_id: string | null;
   seq: number;
+  /**
+   * The score is at or below the collapse threshold (CHATROOM_COLLAPSE_SCORE).
+   */
+  collapsed: boolean;
 }
 export interface RoomOut {
   slug: string;
@@ -126,6 +133,7 @@ export interface VoteTotals {
   downvotes: number;
   score: number;
   seq: number;
+  collapsed: boolean;
 }
 export interface VoteAck {
   message_id: number;
@@ -133,6 +141,7 @@ export interface VoteAck {
   downvotes: number;
   score: number;
   seq: number;
+  collapsed: boolean;
   ok: true;
   my_vote: 1 | 0 | -1;
 }
@@ -145,6 +154,7 @@ export interface VoteEvent {
   downvotes: number;
   score: number;
   seq: number;
+  collapsed: boolean;
   room: string;
 }
 /**
@@ -164,6 +174,15 @@ export interface BatchEvent {
  */
 export interface PageOut {
   ok: true;
+  messages: MessageOut[];
+  has_more: boolean;
+}
+/**
+ * A page of the Top ranking (HTTP, and the `get_top` ack), in rank order.
+ */
+export interface TopOut {
+  ok: true;
+  window: "hour" | "day" | "week" | "all";
   messages: MessageOut[];
   has_more: boolean;
 }
