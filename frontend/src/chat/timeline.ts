@@ -131,12 +131,9 @@ function settleOutbox(outbox: OutgoingMessage[], messages: readonly Message[], m
  */
 export function withTotals(current: Message, totals: VoteTotals, myVote: Vote | null): Message {
   const newer = totals.seq > current.seq;
-  // A vote's ack and its broadcast share one seq, and an ack may not say whether the message
-  // is collapsed: the broadcast of the same seq still brings that.
-  const collapsed =
-    totals.collapsed !== undefined && totals.seq >= current.seq && totals.collapsed !== current.collapsed
-      ? totals.collapsed
-      : undefined;
+  // A vote's ack and its broadcast share one seq; whichever comes second still settles
+  // whether the message is collapsed.
+  const collapsed = totals.seq >= current.seq && totals.collapsed !== current.collapsed ? totals.collapsed : undefined;
   if (!newer && collapsed === undefined && (myVote === null || myVote === current.my_vote)) return current;
   const next: Message = newer
     ? { ...current, upvotes: totals.upvotes, downvotes: totals.downvotes, score: totals.score, seq: totals.seq }

@@ -26,7 +26,7 @@ function ranked(id: number, upvotes: number, downvotes = 0, minutesAgo = 5, extr
 }
 
 function totals(messageId: number, upvotes: number, downvotes: number, seq: number, extra: object = {}) {
-  return { message_id: messageId, room: "general", upvotes, downvotes, score: upvotes - downvotes, seq, ...extra };
+  return { message_id: messageId, room: "general", upvotes, downvotes, score: upvotes - downvotes, seq, collapsed: false, ...extra };
 }
 
 /** A feed showing A (5 up), B (2 up) and C (no votes), in that order. */
