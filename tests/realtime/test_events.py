@@ -68,6 +68,7 @@ def test_message_reaches_everyone_in_the_room_once(accounts: Accounts) -> None:
         "my_vote",
         "client_id",
         "seq",
+        "collapsed",
     }
     assert set(message) == expected_keys
     assert message["body"] == "hi bob"
@@ -103,9 +104,18 @@ def test_votes_ack_and_broadcast_absolute_totals(accounts: Accounts, monkeypatch
         "score": 1,
         "my_vote": 1,
         "seq": 2,
+        "collapsed": False,
     }
     assert received(alice, "vote") == [
-        {"message_id": message_id, "room": "general", "upvotes": 1, "downvotes": 0, "score": 1, "seq": 2}
+        {
+            "message_id": message_id,
+            "room": "general",
+            "upvotes": 1,
+            "downvotes": 0,
+            "score": 1,
+            "seq": 2,
+            "collapsed": False,
+        }
     ]
     down = ack(bob, "downvote", {"message_id": message_id})
     assert (down["upvotes"], down["downvotes"], down["score"], down["my_vote"]) == (0, 1, -1, -1)
@@ -118,7 +128,17 @@ def test_votes_ack_and_broadcast_absolute_totals(accounts: Accounts, monkeypatch
     assert batch == {
         "room": "general",
         "data": [],
-        "vote": [{"message_id": message_id, "room": "general", "upvotes": 0, "downvotes": 0, "score": 0, "seq": 4}],
+        "vote": [
+            {
+                "message_id": message_id,
+                "room": "general",
+                "upvotes": 0,
+                "downvotes": 0,
+                "score": 0,
+                "seq": 4,
+                "collapsed": False,
+            }
+        ],
         "covers": [[3, 4]],
     }
 
