@@ -126,6 +126,7 @@ export function makeMessage(overrides: Partial<Message> & { id: number }): Messa
     my_vote: 0,
     client_id: null,
     seq: overrides.id,
+    collapsed: false,
     ...overrides,
   };
 }

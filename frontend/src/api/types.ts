@@ -1,7 +1,7 @@
 // Wire shapes from docs/protocol.md, under the names the client uses. They are generated from
 // the server's models (./generated.ts, scripts/generate). Fields may be added by the server;
 // none are removed.
-import type { AuthorOut, MeOut, MessageOut, PageOut, UserOut } from "./generated";
+import type { AuthorOut, MeOut, MessageOut, PageOut, TopOut, UserOut } from "./generated";
 
 export type {
   BatchEvent,
@@ -25,3 +25,9 @@ export type Message = MessageOut;
 export type Vote = Message["my_vote"];
 
 export type HistoryAck = PageOut;
+
+/** A page of the room's ranking (`get_top` and `GET /api/rooms/<slug>/top`), in rank order. */
+export type TopPage = TopOut;
+
+/** The time windows of the Top view. */
+export type TopWindow = TopOut["window"];

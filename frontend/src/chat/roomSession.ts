@@ -1,12 +1,13 @@
-import type { BatchEvent, FailedAck, HistoryAck, Message, SendAck, VoteAck, VoteEvent } from "../api/types";
+import type { BatchEvent, HistoryAck, Message, SendAck, VoteAck, VoteEvent } from "../api/types";
 import type { OnlineUser, PresenceEvent, RoomJoinAck, TypingEvent } from "../api/rooms";
 import { TYPING_INTERVAL_SECONDS, TYPING_SHOW_SECONDS } from "../api/generated";
 import { Observable } from "../lib/observable";
 import { listen, type AckCallback, type ChatSocket } from "../socket/socket";
+import { ACK_TIMEOUT_MS, failureMessage, isFailed } from "./acks";
 import { createChatStore, findMessage, type ChatStore } from "./timeline";
+import { TopFeed } from "./topFeed";
 
-/** How long to wait for an ack before calling a request failed. */
-export const ACK_TIMEOUT_MS = 10_000;
+export { ACK_TIMEOUT_MS };
 const REJOIN_DELAY_MS = 1_000;
 const RATE_LIMITED_REJOIN_DELAY_MS = 5_000;
 /** A gap in the room's seq numbers open this long means a broadcast was lost: catch up. */
@@ -24,6 +25,9 @@ export const TYPING_SEND_INTERVAL_MS = TYPING_INTERVAL_SECONDS * 1_000;
 export const TYPING_SHOWN_MS = TYPING_SHOW_SECONDS * 1_000;
 
 export type VoteDirection = "upvote" | "downvote";
+
+/** How a room is shown: in the order of writing, or ranked by votes. */
+export type RoomViewMode = "live" | "top";
 
 /** What a room shows besides its timeline. */
 export interface RoomNotices {
@@ -44,15 +48,6 @@ export interface RoomSessionOptions {
   onJoined?: (ack: RoomJoinAck) => void;
 }
 
-function isFailed(response: unknown): response is FailedAck {
-  return typeof response === "object" && response !== null && (response as { ok?: unknown }).ok !== true;
-}
-
-function failureMessage(response: unknown): string {
-  if (isFailed(response) && typeof response.error?.message === "string") return response.error.message;
-  return "The server refused the request.";
-}
-
 /**
  * One joined room over the tab's shared socket: joins on every connect (with
  * after_seq = watermark after the first), re-joins when a seq gap stays open, keeps the
@@ -69,6 +64,12 @@ export class RoomSession {
   readonly online = new Observable<OnlineUser[]>([]);
   /** The others typing now, oldest first; each drops out TYPING_SHOWN_MS after their last `typing`. */
   readonly typing = new Observable<OnlineUser[]>([]);
+  /** Which view of the room the reader chose; kept while the page lives, like the timeline. */
+  readonly view = new Observable<RoomViewMode>("live");
+  /** The collapsed messages the reader opened with Show, in either view. */
+  readonly revealed = new Observable<ReadonlySet<number>>(new Set());
+  /** The room ranked by votes; it gets the same news as the timeline. */
+  readonly top: TopFeed;
   readonly room: string;
   private readonly socket: ChatSocket;
   private readonly myId: number;
@@ -91,13 +92,17 @@ export class RoomSession {
     this.myId = myId;
     this.makeClientId = makeClientId ?? (() => crypto.randomUUID());
     this.store = createChatStore(myId);
+    this.top = new TopFeed({ socket, room, lookup: (id) => findMessage(this.store.getState().messages, id) });
   }
 
   /** Listens to the socket and joins now if it is connected (else on its next connect). */
   start(): void {
     if (this.stop !== null) return;
     const unlisten = listen(this.socket, {
-      connect: () => this.join(),
+      connect: () => {
+        this.join();
+        this.top.connected();
+      },
       disconnect: () => this.store.dispatch({ type: "left" }),
       data: (message: Message) => this.receive({ room: message.room, data: [message], vote: [] }),
       vote: (totals: VoteEvent) => this.receive({ room: totals.room, data: [], vote: [totals] }),
@@ -133,6 +138,16 @@ export class RoomSession {
     return this.stop !== null;
   }
 
+  readonly setView = (view: RoomViewMode): void => {
+    this.view.set(view);
+  };
+
+  /** Opens a collapsed message for this reader. */
+  readonly reveal = (messageId: number): void => {
+    const shown = this.revealed.get();
+    if (!shown.has(messageId)) this.revealed.set(new Set([...shown, messageId]));
+  };
+
   readonly send = (body: string): void => {
     const trimmed = body.trim();
     if (trimmed === "") return;
@@ -164,7 +179,9 @@ export class RoomSession {
         return;
       }
       this.setNotice(null);
-      this.store.dispatch({ type: "vote_acked", ack: response as VoteAck });
+      const ack = response as VoteAck;
+      this.store.dispatch({ type: "vote_acked", ack });
+      this.top.noteTotals([ack], ack.my_vote);
     });
   }
 
@@ -280,6 +297,8 @@ export class RoomSession {
         hasMore: ack.has_more,
         replace: watermark === null || ack.reset === true,
       });
+      // A catch-up brings what changed while the socket was away; the Top view needs it too.
+      if (watermark !== null && ack.reset !== true) this.top.noteMessages(ack.messages, "reader");
       this.onJoined?.(ack);
       // After the catch-up, so the echo of a message that did land is matched against history.
       this.flushOutbox();
@@ -311,6 +330,8 @@ export class RoomSession {
     const held = this.store.getState().messages;
     const news = messages.filter((message) => message.author.id !== this.myId && findMessage(held, message.id) === undefined);
     this.store.dispatch({ type: "broadcast", messages, votes, covers });
+    this.top.noteMessages(messages, "broadcast");
+    this.top.noteTotals(votes, null);
     // Someone whose message arrived has stopped typing it.
     for (const message of messages) this.stopTyping(message.author.id);
     const latest = news[news.length - 1];

@@ -133,12 +133,12 @@ describe("chatReducer: votes and the room timeline", () => {
   it("applies newer vote totals and keeps our own vote", () => {
     let state = joinedWith([1, 2], 2);
     state = run(
-      [{ type: "vote_acked", ack: { ok: true, message_id: 2, upvotes: 1, downvotes: 0, score: 1, my_vote: 1, seq: 3 } }],
+      [{ type: "vote_acked", ack: { ok: true, message_id: 2, upvotes: 1, downvotes: 0, score: 1, my_vote: 1, seq: 3, collapsed: false } }],
       state,
     );
     expect(state.messages[1]).toMatchObject({ score: 1, my_vote: 1, seq: 3 });
     state = run(
-      [voted({ message_id: 2, upvotes: 2, downvotes: 1, score: 1, seq: 4 })],
+      [voted({ message_id: 2, upvotes: 2, downvotes: 1, score: 1, seq: 4, collapsed: false })],
       state,
     );
     expect(state.messages[1]).toMatchObject({ upvotes: 2, downvotes: 1, score: 1, my_vote: 1, seq: 4 });
@@ -147,24 +147,40 @@ describe("chatReducer: votes and the room timeline", () => {
 
   it("ignores a vote broadcast that is not newer than the held state", () => {
     let state = joinedWith([1], 1);
-    state = run([voted({ message_id: 1, upvotes: 3, downvotes: 0, score: 3, seq: 5 })], state);
-    state = run([voted({ message_id: 1, upvotes: 2, downvotes: 0, score: 2, seq: 4 })], state);
-    state = run([voted({ message_id: 1, upvotes: 9, downvotes: 0, score: 9, seq: 5 })], state);
+    state = run([voted({ message_id: 1, upvotes: 3, downvotes: 0, score: 3, seq: 5, collapsed: false })], state);
+    state = run([voted({ message_id: 1, upvotes: 2, downvotes: 0, score: 2, seq: 4, collapsed: false })], state);
+    state = run([voted({ message_id: 1, upvotes: 9, downvotes: 0, score: 9, seq: 5, collapsed: false })], state);
     expect(state.messages[0]).toMatchObject({ score: 3, seq: 5 });
+  });
+
+  it("collapses and opens a message as its vote totals say, live", () => {
+    let state = joinedWith([1], 1);
+    state = run([voted({ message_id: 1, upvotes: 0, downvotes: 5, score: -5, seq: 2, collapsed: true })], state);
+    expect(state.messages[0]).toMatchObject({ score: -5, collapsed: true });
+    // An older change does not open it again.
+    state = run([voted({ message_id: 1, upvotes: 0, downvotes: 4, score: -4, seq: 1, collapsed: false })], state);
+    expect(state.messages[0]?.collapsed).toBe(true);
+    // A broadcast that shares its seq with our ack still settles it.
+    state = run(
+      [{ type: "vote_acked", ack: { ok: true, message_id: 1, upvotes: 1, downvotes: 5, score: -4, my_vote: 1, seq: 3, collapsed: true } }],
+      state,
+    );
+    state = run([voted({ message_id: 1, upvotes: 1, downvotes: 5, score: -4, seq: 3, collapsed: false })], state);
+    expect(state.messages[0]).toMatchObject({ score: -4, my_vote: 1, collapsed: false });
   });
 
   it("ignores a stale data broadcast and keeps the newer state", () => {
     let state = joinedWith([1], 1);
-    state = run([voted({ message_id: 1, upvotes: 1, downvotes: 0, score: 1, seq: 2 })], state);
+    state = run([voted({ message_id: 1, upvotes: 1, downvotes: 0, score: 1, seq: 2, collapsed: false })], state);
     state = run([received(makeMessage({ id: 1, seq: 1 }))], state);
     expect(state.messages[0]).toMatchObject({ score: 1, seq: 2 });
   });
 
   it("takes our own vote from a late ack but not its older totals", () => {
     let state = joinedWith([1], 1);
-    state = run([voted({ message_id: 1, upvotes: 2, downvotes: 0, score: 2, seq: 3 })], state);
+    state = run([voted({ message_id: 1, upvotes: 2, downvotes: 0, score: 2, seq: 3, collapsed: false })], state);
     state = run(
-      [{ type: "vote_acked", ack: { ok: true, message_id: 1, upvotes: 1, downvotes: 0, score: 1, my_vote: 1, seq: 2 } }],
+      [{ type: "vote_acked", ack: { ok: true, message_id: 1, upvotes: 1, downvotes: 0, score: 1, my_vote: 1, seq: 2, collapsed: false } }],
       state,
     );
     expect(state.messages[0]).toMatchObject({ score: 2, my_vote: 1, seq: 3 });
@@ -175,7 +191,7 @@ describe("chatReducer: votes and the room timeline", () => {
       [{ type: "joined", messages: [makeMessage({ id: 1, my_vote: 1, upvotes: 1, score: 1 })], seq: 1, hasMore: false, replace: true }],
     );
     state = run(
-      [{ type: "vote_acked", ack: { ok: true, message_id: 1, upvotes: 0, downvotes: 0, score: 0, my_vote: 0, seq: 2 } }],
+      [{ type: "vote_acked", ack: { ok: true, message_id: 1, upvotes: 0, downvotes: 0, score: 0, my_vote: 0, seq: 2, collapsed: false } }],
       state,
     );
     expect(state.messages[0]).toMatchObject({ score: 0, my_vote: 0 });
@@ -191,7 +207,7 @@ describe("chatReducer: votes and the room timeline", () => {
 
   it("advances the watermark only over changes without a gap", () => {
     let state = joinedWith([1], 10);
-    state = run([voted({ message_id: 1, upvotes: 1, downvotes: 0, score: 1, seq: 12 })], state);
+    state = run([voted({ message_id: 1, upvotes: 1, downvotes: 0, score: 1, seq: 12, collapsed: false })], state);
     expect(state.seqs.watermark).toBe(10);
     state = run([received(makeMessage({ id: 2, seq: 11 }))], state);
     expect(state.seqs.watermark).toBe(12);
@@ -201,7 +217,7 @@ describe("chatReducer: votes and the room timeline", () => {
   it("counts the seqs a paced vote entry covers as seen", () => {
     let state = joinedWith([1], 10);
     // Changes 11 and 12 of message 1 were collapsed into the entry at 13.
-    state = run([voted({ message_id: 1, upvotes: 3, downvotes: 0, score: 3, seq: 13 })], state);
+    state = run([voted({ message_id: 1, upvotes: 3, downvotes: 0, score: 3, seq: 13, collapsed: false })], state);
     expect(state.seqs.watermark).toBe(10);
     state = run([covered([[11, 13]])], state);
     expect(state.seqs.watermark).toBe(13);
@@ -256,7 +272,7 @@ describe("chatReducer: a vote that overtakes its message", () => {
   it("applies totals that arrived before the message, when the message comes", () => {
     const state = run(
       [
-        voted({ message_id: 3, upvotes: 1, downvotes: 0, score: 1, seq: 5 }),
+        voted({ message_id: 3, upvotes: 1, downvotes: 0, score: 1, seq: 5, collapsed: false }),
         received(makeMessage({ id: 3, seq: 3 })),
       ],
       joinedWith([1, 2], 2),
@@ -268,7 +284,7 @@ describe("chatReducer: a vote that overtakes its message", () => {
   it("drops early totals that are older than the message that comes", () => {
     const state = run(
       [
-        voted({ message_id: 3, upvotes: 1, downvotes: 0, score: 1, seq: 3 }),
+        voted({ message_id: 3, upvotes: 1, downvotes: 0, score: 1, seq: 3, collapsed: false }),
         received(makeMessage({ id: 3, seq: 4, upvotes: 2, score: 2 })),
       ],
       joinedWith([1, 2], 2),
@@ -285,7 +301,7 @@ describe("chatReducer: live news into a long timeline", () => {
     const start = joinedWith([1, 2], 2);
     const batch = {
       messages: [makeMessage({ id: 4, seq: 4 }), makeMessage({ id: 3, seq: 3 })],
-      votes: [{ message_id: 1, upvotes: 2, downvotes: 0, score: 2, seq: 6 }],
+      votes: [{ message_id: 1, upvotes: 2, downvotes: 0, score: 2, seq: 6, collapsed: false }],
       covers: [[5, 6]] as [number, number][],
     };
     const atOnce = run([{ type: "broadcast", ...batch }], start);
@@ -308,7 +324,7 @@ describe("chatReducer: live news into a long timeline", () => {
 
   it("replaces one message in place when news about it comes", () => {
     const before = long();
-    const after = run([voted({ message_id: 5_000, upvotes: 1, downvotes: 0, score: 1, seq: 10_001 })], before);
+    const after = run([voted({ message_id: 5_000, upvotes: 1, downvotes: 0, score: 1, seq: 10_001, collapsed: false })], before);
     expect(after.messages[4_999]).toMatchObject({ id: 5_000, score: 1 });
     expect(after.messages[4_998]).toBe(before.messages[4_998]);
     expect(after.messages[5_000]).toBe(before.messages[5_000]);

@@ -124,18 +124,33 @@ function settleOutbox(outbox: OutgoingMessage[], messages: readonly Message[], m
   return next.length === outbox.length ? outbox : next;
 }
 
+/**
+ * The message with a vote change applied: totals (and `collapsed`) when they are newer than the
+ * held state, and the reader's own vote when `myVote` is given (it comes from our own ack).
+ * Returns `current` itself when nothing changes.
+ */
+export function withTotals(current: Message, totals: VoteTotals, myVote: Vote | null): Message {
+  const newer = totals.seq > current.seq;
+  // A vote's ack and its broadcast share one seq; whichever comes second still settles
+  // whether the message is collapsed.
+  const collapsed = totals.seq >= current.seq && totals.collapsed !== current.collapsed ? totals.collapsed : undefined;
+  if (!newer && collapsed === undefined && (myVote === null || myVote === current.my_vote)) return current;
+  const next: Message = newer
+    ? { ...current, upvotes: totals.upvotes, downvotes: totals.downvotes, score: totals.score, seq: totals.seq }
+    : { ...current };
+  if (collapsed !== undefined) next.collapsed = collapsed;
+  // The ack is the only source of our own vote, so it applies even when a later broadcast
+  // already brought newer totals.
+  if (myVote !== null) next.my_vote = myVote;
+  return next;
+}
+
 function applyTotals(held: Message[], totals: VoteTotals, myVote: Vote | null): Message[] {
   const index = lowerBound(held, totals.message_id, byId);
   const current = held[index];
   if (current?.id !== totals.message_id) return held;
-  const newer = totals.seq > current.seq;
-  if (!newer && (myVote === null || myVote === current.my_vote)) return held;
-  const next: Message = newer
-    ? { ...current, upvotes: totals.upvotes, downvotes: totals.downvotes, score: totals.score, seq: totals.seq }
-    : { ...current };
-  // The ack is the only source of our own vote, so it applies even when a later broadcast
-  // already brought newer totals.
-  if (myVote !== null) next.my_vote = myVote;
+  const next = withTotals(current, totals, myVote);
+  if (next === current) return held;
   const copy = held.slice();
   copy[index] = next;
   return copy;

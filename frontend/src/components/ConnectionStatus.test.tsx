@@ -21,6 +21,13 @@ describe("ConnectionStatus", () => {
     expect(screen.getByRole("status")).toHaveTextContent("Offline · 3 messages waiting");
   });
 
+  it("keeps the words in the status when narrow screens show only the dot", () => {
+    render(<ConnectionStatus state="connected" waiting={0} />);
+    const status = screen.getByRole("status");
+    expect(status.querySelector(".connection-label")).toHaveTextContent(/^Connected$/);
+    expect(status).toHaveAttribute("title", "Connected");
+  });
+
   it("does not count pending messages once connected", () => {
     render(<ConnectionStatus state="connected" waiting={2} />);
     expect(screen.getByRole("status")).toHaveTextContent(/^Connected$/);

@@ -10,6 +10,9 @@ interface MessageItemProps {
   now: number;
   canVote: boolean;
   onVote(messageId: number, direction: "upvote" | "downvote"): void;
+  /** The reader opened this message although the room collapsed it. */
+  revealed?: boolean;
+  onReveal?(messageId: number): void;
 }
 
 function Arrow({ up }: { up: boolean }) {
@@ -30,11 +33,24 @@ function Timestamp({ iso, now }: { iso: string; now: number }) {
 
 /**
  * One committed message. Memoised: with thousands held, a change re-renders only the rows it
- * touches (the callbacks passed in must be stable).
+ * touches (the callbacks passed in must be stable). A message the room voted down to the
+ * collapse threshold shows as one line until the reader opens it.
  */
-export const MessageItem = memo(function MessageItem({ message, mine, now, canVote, onVote }: MessageItemProps) {
+export const MessageItem = memo(function MessageItem({ message, mine, now, canVote, onVote, revealed = false, onReveal }: MessageItemProps) {
+  if (message.collapsed === true && !revealed) {
+    return (
+      <li className="message message-collapsed" data-message-id={message.id}>
+        <p className="collapsed-line">
+          Collapsed by votes (score {message.score}) ·{" "}
+          <button type="button" className="link-button" onClick={() => onReveal?.(message.id)}>
+            Show
+          </button>
+        </p>
+      </li>
+    );
+  }
   return (
-    <li className={mine ? "message message-mine" : "message"}>
+    <li className={mine ? "message message-mine" : "message"} data-message-id={message.id}>
       <div className="message-content">
         <div className="message-meta">
           <span className="message-author">{message.author.username}</span>

@@ -111,6 +111,25 @@ describe("MessageList", () => {
     expect(bodies).toEqual(messages.map((message) => message.body));
   });
 
+  it("shows a message the room voted down as one line, and opens it with Show", async () => {
+    const user = userEvent.setup();
+    const onReveal = vi.fn();
+    const messages = [makeMessage({ id: 1, body: "kept" }), makeMessage({ id: 2, body: "voted down", downvotes: 7, score: -7, collapsed: true })];
+    const props = renderList({ messages, onReveal });
+    const line = screen.getAllByRole("listitem")[1] as HTMLElement;
+    expect(line).toHaveTextContent("Collapsed by votes (score -7) · Show");
+    expect(screen.queryByText("voted down")).toBeNull();
+    await user.click(within(line).getByRole("button", { name: "Show" }));
+    expect(onReveal).toHaveBeenCalledWith(2);
+
+    cleanup();
+    render(<MessageList {...props} revealed={new Set([2])} />);
+    const opened = screen.getAllByRole("listitem")[1] as HTMLElement;
+    expect(within(opened).getByText("voted down")).toBeInTheDocument();
+    expect(within(opened).getByRole("button", { name: "Downvote" })).toBeEnabled();
+    expect(opened).not.toHaveTextContent("Collapsed by votes");
+  });
+
   it("says where the room begins when there is nothing older", () => {
     renderList({ hasMore: false });
     expect(screen.getByText("This is the beginning of #general.")).toBeInTheDocument();

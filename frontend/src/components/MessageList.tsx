@@ -13,6 +13,9 @@ interface MessageListProps {
   now: number;
   canVote: boolean;
   onVote(messageId: number, direction: "upvote" | "downvote"): void;
+  /** The collapsed messages the reader opened, and how they open one. */
+  revealed?: ReadonlySet<number>;
+  onReveal?(messageId: number): void;
   onRetry(clientId: string): void;
   loadOlder(): Promise<void>;
   /** The reader is at the newest messages (the room may forget far older ones then). */
@@ -45,7 +48,11 @@ interface MessageChunkProps {
   now: number;
   canVote: boolean;
   onVote(messageId: number, direction: "upvote" | "downvote"): void;
+  revealed: ReadonlySet<number>;
+  onReveal?(messageId: number): void;
 }
+
+const NONE_REVEALED: ReadonlySet<number> = new Set();
 
 function sameChunk(before: MessageChunkProps, after: MessageChunkProps): boolean {
   return (
@@ -53,6 +60,8 @@ function sameChunk(before: MessageChunkProps, after: MessageChunkProps): boolean
     before.now === after.now &&
     before.canVote === after.canVote &&
     before.onVote === after.onVote &&
+    before.revealed === after.revealed &&
+    before.onReveal === after.onReveal &&
     before.messages.length === after.messages.length &&
     before.messages.every((message, index) => message === after.messages[index])
   );
@@ -62,7 +71,7 @@ function sameChunk(before: MessageChunkProps, after: MessageChunkProps): boolean
  * A run of consecutive messages that re-renders only when one of them changed: with
  * thousands held, news about one message costs one chunk, not the whole list.
  */
-const MessageChunk = memo(function MessageChunk({ messages, myId, now, canVote, onVote }: MessageChunkProps) {
+const MessageChunk = memo(function MessageChunk({ messages, myId, now, canVote, onVote, revealed, onReveal }: MessageChunkProps) {
   return messages.map((message) => (
     <MessageItem
       key={`m-${message.id}`}
@@ -71,6 +80,8 @@ const MessageChunk = memo(function MessageChunk({ messages, myId, now, canVote, 
       now={now}
       canVote={canVote}
       onVote={onVote}
+      revealed={revealed.has(message.id)}
+      onReveal={onReveal}
     />
   ));
 }, sameChunk);
@@ -84,7 +95,7 @@ const MessageChunk = memo(function MessageChunk({ messages, myId, now, canVote, 
  */
 export function MessageList(props: MessageListProps) {
   const { messages, outbox, hasMore, joined, myId, username, now, canVote, onVote, onRetry, loadOlder, onReachedBottom } = props;
-  const { room = "general", savedScroll, onSaveScroll } = props;
+  const { room = "general", savedScroll, onSaveScroll, revealed = NONE_REVEALED, onReveal } = props;
   const scroller = useRef<HTMLDivElement>(null);
   const atBottom = useRef(savedScroll?.atBottom ?? true);
   const scrollTop = useRef(0);
@@ -205,7 +216,16 @@ export function MessageList(props: MessageListProps) {
         </div>
         <ol className="messages" aria-label="Messages">
           {chunks.map((chunk, index) => (
-            <MessageChunk key={index} messages={chunk} myId={myId} now={now} canVote={canVote} onVote={onVote} />
+            <MessageChunk
+              key={index}
+              messages={chunk}
+              myId={myId}
+              now={now}
+              canVote={canVote}
+              onVote={onVote}
+              revealed={revealed}
+              onReveal={onReveal}
+            />
           ))}
           {outbox.map((item) => (
             <OutgoingItem key={`c-${item.clientId}`} item={item} username={username} now={now} onRetry={onRetry} />

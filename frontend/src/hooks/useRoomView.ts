@@ -1,6 +1,6 @@
 import { useSyncExternalStore } from "react";
 import type { OnlineUser } from "../api/rooms";
-import type { RoomNotices, RoomSession } from "../chat/roomSession";
+import type { RoomNotices, RoomSession, RoomViewMode } from "../chat/roomSession";
 import type { ChatState } from "../chat/timeline";
 
 export interface RoomView extends RoomNotices {
@@ -13,6 +13,12 @@ export interface RoomView extends RoomNotices {
   loadOlder: RoomSession["loadOlder"];
   forgetOlder: RoomSession["forgetOlder"];
   notifyTyping: RoomSession["notifyTyping"];
+  /** Live or Top, as the reader left this room. */
+  view: RoomViewMode;
+  setView: RoomSession["setView"];
+  /** The collapsed messages the reader opened. */
+  revealed: ReadonlySet<number>;
+  reveal: RoomSession["reveal"];
 }
 
 /** What a component shows of a room session, re-rendered as it changes. */
@@ -21,6 +27,8 @@ export function useRoomView(session: RoomSession): RoomView {
   const notices = useSyncExternalStore(session.notices.subscribe, session.notices.get, session.notices.get);
   const online = useSyncExternalStore(session.online.subscribe, session.online.get, session.online.get);
   const typing = useSyncExternalStore(session.typing.subscribe, session.typing.get, session.typing.get);
+  const view = useSyncExternalStore(session.view.subscribe, session.view.get, session.view.get);
+  const revealed = useSyncExternalStore(session.revealed.subscribe, session.revealed.get, session.revealed.get);
   return {
     state,
     ...notices,
@@ -32,5 +40,9 @@ export function useRoomView(session: RoomSession): RoomView {
     loadOlder: session.loadOlder,
     forgetOlder: session.forgetOlder,
     notifyTyping: session.notifyTyping,
+    view,
+    setView: session.setView,
+    revealed,
+    reveal: session.reveal,
   };
 }

@@ -5,8 +5,10 @@ import { ConnectionStatus } from "../components/ConnectionStatus";
 import { MessageList, type SavedScroll } from "../components/MessageList";
 import { OnlineList } from "../components/OnlineList";
 import { RoomSidebar } from "../components/RoomSidebar";
+import { TopList } from "../components/TopList";
 import { TypingIndicator } from "../components/TypingIndicator";
 import { UserMenu } from "../components/UserMenu";
+import { TopWindowSelect, VIEW_PANEL_ID, ViewTabs, viewTabId } from "../components/ViewTabs";
 import { useAuth } from "../hooks/useAuth";
 import { useConnection } from "../hooks/useConnection";
 import { useNow } from "../hooks/useNow";
@@ -14,6 +16,7 @@ import { useRoomKeys } from "../hooks/useRoomKeys";
 import { rememberRoom, useRoomRoute } from "../hooks/useRoomRoute";
 import { useRooms } from "../hooks/useRooms";
 import { useRoomView } from "../hooks/useRoomView";
+import { useTopFeed } from "../hooks/useTopFeed";
 
 interface ChatPageProps {
   user: User;
@@ -33,10 +36,12 @@ export function ChatPage({ user, onOpenTokens }: ChatPageProps) {
   const session = sessions.get(slug);
   const chat = useRoomView(session);
   const { state } = chat;
+  const top = useTopFeed(session.top, chat.view === "top");
   const waiting = state.outbox.filter((item) => item.status !== "failed").length;
   const room = rooms.rooms.find((known) => known.slug === slug);
   // Where the reader was in each room left, to open it there again.
   const [savedScrolls] = useState(() => new Map<string, SavedScroll>());
+  const [savedTopScrolls] = useState(() => new Map<string, number>());
 
   // The room in view is joined first, before the others the reader is a member of.
   useEffect(() => {
@@ -135,24 +140,50 @@ export function ChatPage({ user, onOpenTokens }: ChatPageProps) {
           <OnlineList online={chat.online} myId={user.id} />
         </aside>
         <main className="chat-main">
-          <MessageList
-            key={`timeline-${slug}`}
-            room={slug}
-            messages={state.messages}
-            outbox={state.outbox}
-            hasMore={state.hasMore}
-            joined={state.joined}
-            myId={user.id}
-            username={user.username}
-            now={now}
-            canVote={connection === "connected"}
-            onVote={chat.vote}
-            onRetry={chat.retry}
-            loadOlder={chat.loadOlder}
-            onReachedBottom={reachedBottom}
-            savedScroll={savedScrolls.get(slug)}
-            onSaveScroll={(position) => savedScrolls.set(slug, position)}
-          />
+          <div className="view-bar">
+            <ViewTabs view={chat.view} onChange={chat.setView} />
+            {chat.view === "top" && <TopWindowSelect value={top.window} onChange={top.setWindow} />}
+          </div>
+          <div className="view-panel" role="tabpanel" id={VIEW_PANEL_ID} aria-labelledby={viewTabId(chat.view)}>
+            {chat.view === "live" ? (
+              <MessageList
+                key={`timeline-${slug}`}
+                room={slug}
+                messages={state.messages}
+                outbox={state.outbox}
+                hasMore={state.hasMore}
+                joined={state.joined}
+                myId={user.id}
+                username={user.username}
+                now={now}
+                canVote={connection === "connected"}
+                onVote={chat.vote}
+                revealed={chat.revealed}
+                onReveal={chat.reveal}
+                onRetry={chat.retry}
+                loadOlder={chat.loadOlder}
+                onReachedBottom={reachedBottom}
+                savedScroll={savedScrolls.get(slug)}
+                onSaveScroll={(position) => savedScrolls.set(slug, position)}
+              />
+            ) : (
+              <TopList
+                key={`top-${slug}`}
+                state={top}
+                myId={user.id}
+                now={now}
+                canVote={connection === "connected"}
+                onVote={chat.vote}
+                revealed={chat.revealed}
+                onReveal={chat.reveal}
+                onLoadMore={top.loadMore}
+                onApplyUpdates={top.applyUpdates}
+                onReload={top.reload}
+                savedTop={savedTopScrolls.get(slug)}
+                onSaveTop={(position) => savedTopScrolls.set(slug, position)}
+              />
+            )}
+          </div>
           {chat.notice !== null && (
             <p className="chat-notice" role="alert">
               {chat.notice}
