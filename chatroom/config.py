@@ -249,6 +249,12 @@ class Config(BaseSettings):
         description="A message whose score (upvotes minus downvotes) is at or below this is sent with "
         "`collapsed: true`, and clients show it collapsed until the reader opens it.",
     )
+    edit_window_seconds: int = Field(
+        900,
+        ge=0,
+        validation_alias="CHATROOM_EDIT_WINDOW",
+        description="Seconds after sending during which authors may edit their message (deleting has no limit).",
+    )
     # Set by tests only; no environment variable.
     testing: bool = False
 
@@ -273,6 +279,7 @@ class Config(BaseSettings):
             "header_timeout_seconds",
             "presence_timeout_seconds",
             "collapse_score",
+            "edit_window_seconds",
         }
     )
 

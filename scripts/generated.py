@@ -61,6 +61,15 @@ WIRE_MODELS: list[type[BaseModel]] = [
     schemas.TokenOut,
     schemas.TokensOut,
     schemas.CreatedTokenOut,
+    schemas.MuteState,
+    schemas.VersionOut,
+    schemas.VersionsOut,
+    schemas.ModerationEntryOut,
+    schemas.ModerationLogOut,
+    schemas.MutedEvent,
+    schemas.UnmutedEvent,
+    schemas.MuteAck,
+    schemas.UnmuteAck,
 ]
 
 # Name in the client -> (value, what it is).
@@ -88,6 +97,8 @@ LIMITS: dict[str, tuple[int | str, str]] = {
     "TOKEN_PREFIX": (schemas.TOKEN_PREFIX, "How every personal API token's secret starts."),
     "TOKEN_NAME_MAX_CHARS": (schemas.TOKEN_NAME_MAX_CHARS, "Longest token name, in characters after trimming."),
     "MAX_LIVE_TOKENS": (schemas.MAX_LIVE_TOKENS, "The most tokens a person holds that are not revoked."),
+    "REASON_MAX_CHARS": (schemas.REASON_MAX_CHARS, "Longest moderation reason, in characters after trimming."),
+    "MUTE_MAX_MINUTES": (schemas.MUTE_MAX_MINUTES, "The longest mute, in minutes (30 days)."),
 }
 
 HEADER = """\

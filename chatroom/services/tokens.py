@@ -122,7 +122,7 @@ def authenticate_token(session: Session, secret: str) -> TokenUser | None:
     if token.last_used_at is None or now - _aware(token.last_used_at) > LAST_USED_RESOLUTION:
         token.last_used_at = now
     session.commit()
-    return TokenUser(id=user.id, username=user.username, email=user.email, token_id=token.id)
+    return TokenUser(id=user.id, username=user.username, email=user.email, token_id=token.id, role=user.role)
 
 
 def token_is_live(session: Session, token_id: int) -> bool:

@@ -69,6 +69,8 @@ def test_message_reaches_everyone_in_the_room_once(accounts: Accounts) -> None:
         "client_id",
         "seq",
         "collapsed",
+        "edited_at",
+        "deleted",
     }
     assert set(message) == expected_keys
     assert message["body"] == "hi bob"
@@ -139,6 +141,7 @@ def test_votes_ack_and_broadcast_absolute_totals(accounts: Accounts, monkeypatch
                 "collapsed": False,
             }
         ],
+        "update": [],
         "covers": [[3, 4]],
     }
 
