@@ -129,7 +129,10 @@ def test_a_secret_finds_its_owner_and_nothing_else_does(app_on_any_db: Flask, mo
         revoked, revoked_secret = tokens.create_token(s, ann.id, "old")
         tokens.revoke_token(s, ann.id, revoked.id)
         found = tokens.authenticate_token(s, secret)
-        assert found == tokens.TokenUser(id=ann.id, username="ann", email="ann@example.com", token_id=token.id)
+        # ann is the server's first account, hence its admin.
+        assert found == tokens.TokenUser(
+            id=ann.id, username="ann", email="ann@example.com", token_id=token.id, role="admin"
+        )
         for wrong in [
             revoked_secret,
             secret + "x",
