@@ -66,6 +66,7 @@ class AsyncClient:
         self._ever_connected = False
         self._server_dropped = False
         self._maintainer: asyncio.Task[None] | None = None
+        self._getter: asyncio.Future[Event | ChatroomError] | None = None
         self.sio.on("connect", self._on_connect)
         self.sio.on("disconnect", self._on_disconnect)
         self.sio.on("connect_error", self._on_connect_error)
@@ -166,10 +167,14 @@ class AsyncClient:
             wait = 0.25 if deadline is None else min(0.25, deadline - time.monotonic())
             if wait <= 0:
                 return None
-            try:
-                item = await asyncio.wait_for(self._events.get(), wait)
-            except TimeoutError:
+            # One pending get survives a timeout, so no event is lost to a cancelled get.
+            if self._getter is None:
+                self._getter = asyncio.ensure_future(self._events.get())
+            done, _ = await asyncio.wait({self._getter}, timeout=wait)
+            if not done:
                 continue
+            item = self._getter.result()
+            self._getter = None
             if isinstance(item, ChatroomError):
                 raise item
             return item
@@ -209,6 +214,8 @@ class AsyncClient:
         self.sio.reconnection = False
         with contextlib.suppress(Exception):
             await asyncio.wait_for(self.sio.shutdown(), self.timeout)
+        if self._getter is not None:
+            self._getter.cancel()
         if self._maintainer is not None:
             self._maintainer.cancel()
             with contextlib.suppress(asyncio.CancelledError):

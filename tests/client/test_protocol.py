@@ -12,10 +12,13 @@ from chatroom_client import (
     NotConnectedError,
     NotFoundError,
     RateLimitedError,
+    SessionEndedError,
     TooLongError,
+    UnauthorizedError,
     UnavailableError,
 )
-from chatroom_client.protocol import Retry, http_headers, read_ack, read_http
+from chatroom_client.events import Event, NewMessage, OtherEvent, Typing
+from chatroom_client.protocol import LiveState, Retry, http_headers, read_ack, read_http
 
 
 def test_an_error_body_becomes_the_typed_exception_with_its_code_and_field() -> None:
@@ -93,3 +96,34 @@ def test_retries_back_off_and_stop_at_the_budget() -> None:
     assert delays == [0.1, 0.2, 0.4, 0.8]
     assert sum(delays) <= 3
     assert Retry("safe", budget=60, clock=clock).after(RateLimitedError(retry_after=5)) == 5
+
+
+def test_live_state_turns_server_events_into_library_events() -> None:
+    delivered: list[Event] = []
+    state = LiveState(delivered.append)
+    seen: list[str] = []
+    state.listeners.append(lambda name, _: seen.append(name))
+    message = {"id": 1, "room": "books", "body": "hi", "seq": 1, "upvotes": 0, "downvotes": 0, "score": 0}
+    state.on_server_event("batch", {"room": "books", "data": [message], "vote": []})
+    state.on_server_event("typing", {"room": "books", "user": {"id": 2, "username": "bob"}})
+    state.on_server_event("something_new", {"x": 1})
+    state.on_server_event("data", {"no": "room"})
+    assert seen == ["batch", "typing", "something_new", "data"]
+    assert isinstance(delivered[0], NewMessage) and delivered[0].room == "books"
+    assert delivered[1] == Typing("books", {"id": 2, "username": "bob"})
+    assert delivered[2:] == [OtherEvent("something_new", {"x": 1}), OtherEvent("data", {"no": "room"})]
+
+
+def test_a_refused_connection_and_an_ended_session_are_final() -> None:
+    state = LiveState(lambda _: None)
+    state.on_connect_error("Connection refused by the server")
+    assert state.refused is None
+    state.on_connect_error({"message": "unavailable", "data": {"code": "unavailable", "message": "database down"}})
+    assert isinstance(state.refused, UnavailableError)
+    assert not state.refusal_is_final()
+    state.on_connect_error({"message": "unauthorized", "data": {"code": "unauthorized", "message": "log in first"}})
+    assert isinstance(state.refused, UnauthorizedError)
+    assert state.refusal_is_final()
+    state.on_server_event("session_ended", {"reason": "logged_out"})
+    assert isinstance(state.ended, SessionEndedError)
+    assert state.ended.reason == "logged_out"
