@@ -81,7 +81,7 @@ class AsyncClient:
         return await self._http(protocol.login(email, password))
 
     async def logout(self) -> None:
-        return await self._http(protocol.logout())
+        await self._http(protocol.logout())
 
     async def me(self) -> Account:
         return await self._http(protocol.me())
@@ -93,7 +93,7 @@ class AsyncClient:
         return await self._http(protocol.tokens())
 
     async def revoke_token(self, token_id: int) -> None:
-        return await self._http(protocol.revoke_token(token_id))
+        await self._http(protocol.revoke_token(token_id))
 
     # -- rooms and history (HTTP) --------------------------------------------------------------
 
@@ -128,7 +128,7 @@ class AsyncClient:
         return await self._request(self.state.join(room))
 
     async def leave(self, room: str) -> None:
-        return await self._request(self.state.leave(room))
+        await self._request(self.state.leave(room))
 
     async def send(self, room: str, body: str, *, client_id: str | None = None) -> Message:
         return await self._request(self.state.send(room, body, client_id or protocol.new_client_id()))
@@ -143,7 +143,7 @@ class AsyncClient:
         return await self._request(protocol.mark_read(room, message_id))
 
     async def typing(self, room: str) -> None:
-        return await self._request(protocol.typing(room))
+        await self._request(protocol.typing(room))
 
     def timeline(self, room: str) -> RoomTimeline:
         return self.state.timeline(room)

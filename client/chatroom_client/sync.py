@@ -107,7 +107,7 @@ class Client:
         return self._http(protocol.login(email, password))
 
     def logout(self) -> None:
-        return self._http(protocol.logout())
+        self._http(protocol.logout())
 
     def me(self) -> Account:
         return self._http(protocol.me())
@@ -119,7 +119,7 @@ class Client:
         return self._http(protocol.tokens())
 
     def revoke_token(self, token_id: int) -> None:
-        return self._http(protocol.revoke_token(token_id))
+        self._http(protocol.revoke_token(token_id))
 
     # -- rooms and history (HTTP) --------------------------------------------------------------
 
@@ -157,7 +157,7 @@ class Client:
         return self._request(self.state.join(room))
 
     def leave(self, room: str) -> None:
-        return self._request(self.state.leave(room))
+        self._request(self.state.leave(room))
 
     def send(self, room: str, body: str, *, client_id: str | None = None) -> Message:
         """Send a message; retried with the same `client_id` until acknowledged or `retry_for` passes."""
@@ -175,7 +175,7 @@ class Client:
         return self._request(protocol.mark_read(room, message_id))
 
     def typing(self, room: str) -> None:
-        return self._request(protocol.typing(room))
+        self._request(protocol.typing(room))
 
     def timeline(self, room: str) -> RoomTimeline:
         """The client's copy of a room: every message held, in its latest state, and the watermark."""
