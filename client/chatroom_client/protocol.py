@@ -171,12 +171,18 @@ class LiveState:
             self.deliver([OtherEvent(name, payload)])
 
     def _changes(self, name: str, payload: Any) -> list[Event]:
-        if name == "data":
-            return self.timeline(payload["room"]).apply_message(payload)
-        if name == "vote":
-            return self.timeline(payload["room"]).apply_vote(payload)
-        if name == "batch":
-            return self.timeline(payload["room"]).apply_batch(payload)
+        if name in ("data", "vote", "batch"):
+            # Only rooms this client follows (a `join` through the library) are kept; the
+            # others' changes reach listeners only, so nothing grows without a reader.
+            with self._lock:
+                timeline = self.timelines.get(payload["room"])
+            if timeline is None:
+                return []
+            if name == "data":
+                return timeline.apply_message(payload)
+            if name == "vote":
+                return timeline.apply_vote(payload)
+            return timeline.apply_batch(payload)
         if name == "presence":
             return [Presence(payload["room"], payload["online"])]
         if name == "typing":

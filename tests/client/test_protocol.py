@@ -104,11 +104,13 @@ def test_live_state_turns_server_events_into_library_events() -> None:
     seen: list[str] = []
     state.listeners.append(lambda name, _: seen.append(name))
     message = {"id": 1, "room": "books", "body": "hi", "seq": 1, "upvotes": 0, "downvotes": 0, "score": 0}
+    state.on_server_event("data", {**message, "room": "general"})  # a room not followed: listeners only
+    state.timeline("books")
     state.on_server_event("batch", {"room": "books", "data": [message], "vote": []})
     state.on_server_event("typing", {"room": "books", "user": {"id": 2, "username": "bob"}})
     state.on_server_event("something_new", {"x": 1})
     state.on_server_event("data", {"no": "room"})
-    assert seen == ["batch", "typing", "something_new", "data"]
+    assert seen == ["data", "batch", "typing", "something_new", "data"]
     assert isinstance(delivered[0], NewMessage) and delivered[0].room == "books"
     assert delivered[1] == Typing("books", {"id": 2, "username": "bob"})
     assert delivered[2:] == [OtherEvent("something_new", {"x": 1}), OtherEvent("data", {"no": "room"})]
