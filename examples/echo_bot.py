@@ -1,6 +1,6 @@
 """Echo bot: answers `!ping` with `pong` in a room.
 
-    CHATROOM_URL=https://chat.example.com CHATROOM_TOKEN=chr_... python examples/echo_bot.py --room general
+CHATROOM_URL=https://chat.example.com CHATROOM_TOKEN=chr_... python examples/echo_bot.py --room general
 """
 
 import argparse

@@ -16,7 +16,13 @@ import httpx
 import socketio
 
 from chatroom_client import protocol
-from chatroom_client.errors import AckTimeoutError, ChatroomError, ConnectionLostError, NotConnectedError, TransportError
+from chatroom_client.errors import (
+    AckTimeoutError,
+    ChatroomError,
+    ConnectionLostError,
+    NotConnectedError,
+    TransportError,
+)
 from chatroom_client.events import Disconnected, Event, Reconnected
 from chatroom_client.protocol import HttpCall, LiveState, Retry, SocketCall
 from chatroom_client.timeline import RoomTimeline

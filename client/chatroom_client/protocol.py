@@ -314,7 +314,9 @@ def signup(email: str, username: str, password: str) -> HttpCall[Account]:
 
 
 def login(email: str, password: str) -> HttpCall[Account]:
-    return HttpCall("POST", "/api/login", lambda b: cast(Account, b["user"]), json={"email": email, "password": password})
+    return HttpCall(
+        "POST", "/api/login", lambda b: cast(Account, b["user"]), json={"email": email, "password": password}
+    )
 
 
 def logout() -> HttpCall[None]:
@@ -343,14 +345,19 @@ def top(slug: str, window: str, limit: int, offset: int) -> HttpCall[Page]:
     return HttpCall(
         "GET",
         f"/api/rooms/{quote(slug, safe='')}/top",
-        lambda b: Page(messages=cast(list[Message], b["messages"]), has_more=bool(b["has_more"]), window=b.get("window")),
+        lambda b: Page(
+            messages=cast(list[Message], b["messages"]), has_more=bool(b["has_more"]), window=b.get("window")
+        ),
         params=params,
     )
 
 
 def create_token(name: str) -> HttpCall[NewToken]:
     return HttpCall(
-        "POST", "/api/tokens", lambda b: NewToken(token=cast(Token, b["token"]), secret=str(b["secret"])), json={"name": name}
+        "POST",
+        "/api/tokens",
+        lambda b: NewToken(token=cast(Token, b["token"]), secret=str(b["secret"])),
+        json={"name": name},
     )
 
 

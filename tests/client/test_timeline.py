@@ -33,7 +33,14 @@ def message(message_id: int, seq: int, **fields: Any) -> dict[str, Any]:
 
 
 def totals(message_id: int, seq: int, up: int, down: int = 0) -> dict[str, Any]:
-    return {"message_id": message_id, "room": "general", "upvotes": up, "downvotes": down, "score": up - down, "seq": seq}
+    return {
+        "message_id": message_id,
+        "room": "general",
+        "upvotes": up,
+        "downvotes": down,
+        "score": up - down,
+        "seq": seq,
+    }
 
 
 def joined(seq: int, *messages: dict[str, Any], reset: bool = False) -> dict[str, Any]:

@@ -120,8 +120,6 @@ def test_handshake_from_a_foreign_origin_is_refused(server: ServerProcess) -> No
 
 
 def test_packets_over_64kb_are_refused(server: ServerProcess) -> None:
-    import socketio
-
     bystander = ChatClient(server.url).signup().connect()
     flooder = ChatClient(server.url).signup().connect()
     try:

@@ -35,7 +35,13 @@ class ChatClient:
         self.username = username or f"u{uuid.uuid4().hex[:10]}"
         # No retries: protocol tests look at each answer, refusals included.
         self.client = Client(
-            base_url, reconnect=reconnection, reconnect_delay=0.2, reconnect_delay_max=1.0, retry_for=0, http=http, sio=sio
+            base_url,
+            reconnect=reconnection,
+            reconnect_delay=0.2,
+            reconnect_delay_max=1.0,
+            retry_for=0,
+            http=http,
+            sio=sio,
         )
         self.received: defaultdict[str, list[Any]] = defaultdict(list)
         self._drops: list[str] = []
