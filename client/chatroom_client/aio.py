@@ -310,7 +310,7 @@ class AsyncClient:
 
     def _socket_headers(self) -> dict[str, str]:
         cookie = "; ".join(f"{c.name}={c.value}" for c in self.http.cookies.jar)
-        return protocol.socket_headers(self.url, cookie)
+        return protocol.socket_headers(cookie)
 
     # -- socket handlers (run on the event loop) -----------------------------------------------
 

@@ -65,11 +65,10 @@ def http_headers(base_url: str, token: str | None) -> dict[str, str]:
     return headers
 
 
-def socket_headers(base_url: str, cookie: str) -> dict[str, str]:
-    headers = {"Origin": origin_of(base_url)}
-    if cookie:
-        headers["Cookie"] = cookie
-    return headers
+def socket_headers(cookie: str) -> dict[str, str]:
+    # No Origin: websocket-client sends the server's own already (a second one would be
+    # joined to it and refused), and a handshake without one is allowed.
+    return {"Cookie": cookie} if cookie else {}
 
 
 def socket_auth(token: str | None) -> dict[str, str] | None:
