@@ -9,7 +9,7 @@ CREATE TABLE alembic_version (
     version_num varchar(32) NOT NULL,
     CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
 );
-INSERT INTO alembic_version (version_num) VALUES ('0003');
+INSERT INTO alembic_version (version_num) VALUES ('0006');
 
 CREATE TABLE users (
     id bigserial NOT NULL,
@@ -84,6 +84,20 @@ CREATE TABLE room_members (
     CONSTRAINT fk_room_members_room_id_rooms FOREIGN KEY (room_id) REFERENCES rooms (id) ON DELETE CASCADE
 );
 CREATE INDEX ix_room_members_room_id ON room_members (room_id);
+
+CREATE TABLE api_tokens (
+    id bigserial NOT NULL,
+    user_id bigint NOT NULL,
+    name varchar(64) NOT NULL,
+    secret_hash varchar(64) NOT NULL,
+    created_at timestamp with time zone NOT NULL,
+    last_used_at timestamp with time zone,
+    revoked_at timestamp with time zone,
+    CONSTRAINT pk_api_tokens PRIMARY KEY (id),
+    CONSTRAINT uq_api_tokens_secret_hash UNIQUE (secret_hash),
+    CONSTRAINT fk_api_tokens_user_id_users FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE
+);
+CREATE INDEX ix_api_tokens_user_id ON api_tokens (user_id);
 
 -- Sample data: the same people, messages and votes as make_table.py.
 INSERT INTO rooms (slug, name, seq, created_at) VALUES ('general', 'General', 9, now());

@@ -56,6 +56,10 @@ def create_app(config: Config | None = None) -> Flask:
     db.init(config)
     metrics.init_app(app, db.engine)
     socket_limits.init(config)
+    from chatroom.api.tokens import install_bearer_auth
+
+    # Before the limiter: its per-user keys must see a Bearer request's user.
+    install_bearer_auth(app)
     limiter.init_app(app)
     _init_login(app)
 
@@ -77,11 +81,11 @@ def create_app(config: Config | None = None) -> Flask:
         engineio_logger=False,
     )
 
-    from chatroom.api import auth, health, openapi, register_error_handlers, rooms, web
+    from chatroom.api import auth, health, openapi, register_error_handlers, rooms, tokens, web
     from chatroom.realtime import handlers
 
     register_error_handlers(app)
-    for blueprint in (auth.bp, rooms.bp, health.bp, openapi.bp, web.bp):
+    for blueprint in (auth.bp, rooms.bp, tokens.bp, health.bp, openapi.bp, web.bp):
         app.register_blueprint(blueprint)
     login_manager.user_loader(auth.load_session_user)
     handlers.register(socketio, config, GroupWriter(socket_limits))

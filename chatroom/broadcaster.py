@@ -11,14 +11,14 @@ from typing import Any
 from flask import current_app
 
 from chatroom import metrics
-from chatroom.channels import room_channel, session_channel
+from chatroom.channels import room_channel, session_channel, token_channel
 from chatroom.extensions import socketio
 from chatroom.realtime import sessions
 
 log = logging.getLogger(__name__)
 
 
-__all__ = ["Publisher", "flush", "publish", "session_ended"]
+__all__ = ["Publisher", "flush", "publish", "session_ended", "token_revoked"]
 
 
 # A message's vote totals go out at most once per interval; further changes of it within
@@ -193,8 +193,16 @@ def _broadcast(room: str, event: str, payload: dict[str, Any]) -> None:
 
 def session_ended(token_hash: str) -> None:
     """Tell the sockets of an ended session, then close them in every process."""
-    socketio.emit("session_ended", {"reason": "logged_out"}, to=session_channel(token_hash))
-    sessions.disconnect_local(socketio, token_hash)
+    _close_channel(session_channel(token_hash), "logged_out")
+
+
+def token_revoked(token_id: int) -> None:
+    """Tell the sockets opened with a revoked API token, then close them in every process."""
+    _close_channel(token_channel(token_id), "token_revoked")
+
+
+def _close_channel(channel: str, reason: str) -> None:
+    sessions.disconnect_local(socketio, channel, reason)
     config = current_app.extensions["chatroom.config"]
     if config.redis_url:
-        sessions.publish_session_end(config.redis_url, config.redis_prefix, token_hash)
+        sessions.publish_channel_end(config.redis_url, config.redis_prefix, channel, reason)

@@ -22,6 +22,11 @@ def session_channel(token_hash: str) -> str:
     return f"session:{token_hash}"
 
 
+def token_channel(token_id: int) -> str:
+    """The Socket.IO room holding every socket opened with one personal API token."""
+    return f"token:{token_id}"
+
+
 def session_ended_channel(prefix: str) -> str:
-    """The Redis channel on which processes tell each other of ended log-in sessions."""
+    """The Redis channel on which processes tell each other of ended sessions and revoked tokens."""
     return f"{prefix}:session-ended"

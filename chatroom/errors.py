@@ -15,6 +15,7 @@ HTTP_STATUS = {
     "not_found": 404,
     "method_not_allowed": 405,
     "taken": 409,
+    "too_many": 409,
     "payload_too_large": 413,
     "rate_limited": 429,
     "internal": 500,

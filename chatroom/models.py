@@ -72,6 +72,22 @@ class AuthSession(Base):
     user: Mapped[User] = relationship(lazy="joined")
 
 
+class ApiToken(Base):
+    """A personal API token: a script acts as its owner. Only the secret's SHA-256 is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(64))
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Refreshed at most once a minute, so that using a token is not a write per request.
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # Revoked tokens are kept (not deleted) so that a revocation is an auditable fact.
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
 class Room(Base):
     __tablename__ = "rooms"
 

@@ -24,6 +24,8 @@ JOINS_PER_USER = "120/minute"
 HISTORY_PAGES_PER_USER = "120/minute"
 VOTES_PER_USER = "60/minute"
 ROOM_CREATIONS_PER_USER = "5/hour"
+# At most 20 tokens are live at once; this bounds create-and-revoke churn (revoked rows stay).
+TOKEN_CREATIONS_PER_USER = "100/hour"  # noqa: S105 - a rate, not a secret
 
 log = logging.getLogger(__name__)
 

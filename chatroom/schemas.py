@@ -29,6 +29,12 @@ ROOM_TOPIC_MAX_CHARS = 200
 # indicator for TYPING_SHOW_SECONDS after the last one.
 TYPING_INTERVAL_SECONDS = 3
 TYPING_SHOW_SECONDS = 6
+# Personal API tokens: every secret starts with TOKEN_PREFIX (secret scanners look for it), a
+# name is 1-64 characters after trimming, and a person holds at most MAX_LIVE_TOKENS that are
+# not revoked.
+TOKEN_PREFIX = "chr_"  # noqa: S105 - the public prefix, not a secret
+TOKEN_NAME_MAX_CHARS = 64
+MAX_LIVE_TOKENS = 20
 
 
 def _storable(value: str) -> str:
@@ -99,6 +105,11 @@ class CreateRoomIn(Payload):
     # The 1-40 rule applies after trimming: the service's business, like the slug.
     name: Annotated[Text, Field(max_length=1000)]
     topic: Annotated[Text, Field(max_length=ROOM_TOPIC_MAX_CHARS)] | None = None
+
+
+class CreateTokenIn(Payload):
+    # The 1-64 rule applies after trimming: the service's business.
+    name: Annotated[Text, Field(max_length=1000)]
 
 
 class HistoryQuery(Payload):
@@ -296,3 +307,23 @@ class BatchEvent(BaseModel):
         default=None,
         description="Inclusive seq ranges the batch accounts for, when paced votes replaced earlier changes.",
     )
+
+
+class TokenOut(BaseModel):
+    """A personal API token as listed: never its secret."""
+
+    id: int
+    name: str
+    created_at: str
+    last_used_at: str | None = Field(description="When the token was last used (to the minute), or null if never.")
+
+
+class TokensOut(BaseModel):
+    tokens: list[TokenOut]
+
+
+class CreatedTokenOut(BaseModel):
+    """The answer to creating a token: the only time its secret is shown."""
+
+    token: TokenOut
+    secret: str = Field(description="The token's secret, starting with `chr_`. It is never shown again.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from chatroom.models import Message, Room, User
+from chatroom.models import ApiToken, Message, Room, User
 
 
 def iso(moment: datetime) -> str:
@@ -16,6 +16,16 @@ def iso(moment: datetime) -> str:
 
 def user_view(user: User) -> dict[str, Any]:
     return {"id": user.id, "username": user.username, "email": user.email, "created_at": iso(user.created_at)}
+
+
+def token_view(token: ApiToken) -> dict[str, Any]:
+    """A personal API token as listed; the secret is never part of it."""
+    return {
+        "id": token.id,
+        "name": token.name,
+        "created_at": iso(token.created_at),
+        "last_used_at": iso(token.last_used_at) if token.last_used_at is not None else None,
+    }
 
 
 def room_view(room: Room) -> dict[str, Any]:

@@ -57,6 +57,9 @@ WIRE_MODELS: list[type[BaseModel]] = [
     schemas.UnreadEvent,
     schemas.PresenceEvent,
     schemas.TypingEvent,
+    schemas.TokenOut,
+    schemas.TokensOut,
+    schemas.CreatedTokenOut,
 ]
 
 # Name in the client -> (value, what it is).
@@ -80,6 +83,9 @@ LIMITS: dict[str, tuple[int | str, str]] = {
         schemas.TYPING_SHOW_SECONDS,
         "How long a client shows a typing indicator after the last one.",
     ),
+    "TOKEN_PREFIX": (schemas.TOKEN_PREFIX, "How every personal API token's secret starts."),
+    "TOKEN_NAME_MAX_CHARS": (schemas.TOKEN_NAME_MAX_CHARS, "Longest token name, in characters after trimming."),
+    "MAX_LIVE_TOKENS": (schemas.MAX_LIVE_TOKENS, "The most tokens a person holds that are not revoked."),
 }
 
 HEADER = """\

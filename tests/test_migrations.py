@@ -254,3 +254,36 @@ def test_existing_users_become_members_of_general_with_nothing_unread(empty_db_u
     assert room[1] is not None
     downgrade(empty_db_url, "0002")
     upgrade(empty_db_url)
+
+
+def test_api_tokens_arrive_on_a_database_with_data_and_go_again(
+    empty_db_url: str, make_app: Callable[..., Flask]
+) -> None:
+    """Upgrading a database with accounts: they keep logging in and can hold tokens at once."""
+    upgrade(empty_db_url, "0003")
+    engine = create_engine(empty_db_url)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO users (email, email_folded, username, password_hash, created_at) "
+                "VALUES ('tess@example.com', 'tess@example.com', 'tess', :hash, CURRENT_TIMESTAMP)"
+            ),
+            {"hash": hash_password(PASSWORD)},
+        )
+    upgrade(empty_db_url)
+    make_app(empty_db_url)
+    from chatroom.services import tokens
+
+    with db.session() as s:
+        user = accounts.authenticate(s, "tess@example.com", PASSWORD)
+        _token, secret = tokens.create_token(s, user.id, "after the upgrade")
+        found = tokens.authenticate_token(s, secret)
+    assert found is not None and found.username == "tess"
+    db.dispose()
+    downgrade(empty_db_url, "0003")
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM users")).scalar_one() == 1
+    upgrade(empty_db_url)
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM api_tokens")).scalar_one() == 0
+    engine.dispose()

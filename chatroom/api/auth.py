@@ -14,7 +14,7 @@ from chatroom.extensions import db, limiter
 from chatroom.models import User
 from chatroom.ratelimits import LOGIN_FAILURES_PER_ACCOUNT, LOGIN_FAILURES_PER_IP, LOGINS_PER_IP, SIGNUPS_PER_IP
 from chatroom.schemas import LoginIn, SignupIn
-from chatroom.services import accounts
+from chatroom.services import accounts, tokens
 from chatroom.wire import user_view
 
 bp = Blueprint("auth", __name__, url_prefix="/api")
@@ -90,10 +90,13 @@ def login() -> tuple[Response, int]:
 
 @bp.post("/logout")
 def logout() -> tuple[str, int]:
-    if current_user.is_authenticated:
-        ended: accounts.SessionUser = current_user._get_current_object()
+    caller = current_user._get_current_object()
+    if isinstance(caller, tokens.TokenUser):
+        # Log-out ends cookie sessions only: a token lasts until it is revoked.
+        return "", 204
+    if isinstance(caller, accounts.SessionUser):
         with db.session() as s:
-            accounts.log_out(s, ended.token)
+            accounts.log_out(s, caller.token)
         logout_user()
     session.clear()
     return "", 204

@@ -9,7 +9,9 @@ from flask import Blueprint, Response, jsonify
 from pydantic import BaseModel
 
 from chatroom.schemas import (
+    CreatedTokenOut,
     CreateRoomIn,
+    CreateTokenIn,
     ErrorOut,
     LoginIn,
     MePayload,
@@ -18,6 +20,7 @@ from chatroom.schemas import (
     RoomsOut,
     SignupIn,
     StatusOut,
+    TokensOut,
     UserPayload,
 )
 
@@ -32,6 +35,9 @@ _MODELS: list[type[BaseModel]] = [
     CreateRoomIn,
     RoomsOut,
     RoomPayload,
+    CreateTokenIn,
+    TokensOut,
+    CreatedTokenOut,
     ErrorOut,
     StatusOut,
 ]
@@ -60,12 +66,17 @@ def build_spec() -> dict[str, Any]:
         components.update(schema.pop("$defs", {}))
         components[model.__name__] = schema
     cookie: list[dict[str, list[str]]] = [{"session": []}]
+    # Every route that takes the cookie also takes a personal API token (docs/protocol.md).
+    either: list[dict[str, list[str]]] = [{"session": []}, {"token": []}]
     return {
         "openapi": "3.1.0",
         "info": {"title": "Chatroom HTTP API", "version": "1", "description": "See docs/protocol.md."},
         "components": {
             "schemas": components,
-            "securitySchemes": {"session": {"type": "apiKey", "in": "cookie", "name": "chatroom"}},
+            "securitySchemes": {
+                "session": {"type": "apiKey", "in": "cookie", "name": "chatroom"},
+                "token": {"type": "http", "scheme": "bearer", "description": "A personal API token, `chr_...`."},
+            },
         },
         "paths": {
             "/api/signup": {
@@ -91,19 +102,19 @@ def build_spec() -> dict[str, Any]:
             "/api/me": {
                 "get": {
                     "summary": "Who is logged in",
-                    "security": cookie,
+                    "security": either,
                     "responses": {"200": _json(MePayload, "the user"), **_errors(401, 503)},
                 }
             },
             "/api/rooms": {
                 "get": {
                     "summary": "Every public room: the reader's own first, then the others, by name",
-                    "security": cookie,
+                    "security": either,
                     "responses": {"200": _json(RoomsOut, "the rooms"), **_errors(401, 503)},
                 },
                 "post": {
                     "summary": "Create a public room (the creator is a member)",
-                    "security": cookie,
+                    "security": either,
                     "requestBody": _body(CreateRoomIn),
                     "responses": {"201": _json(RoomPayload, "created"), **_errors(400, 401, 403, 409, 413, 429, 503)},
                 },
@@ -111,7 +122,7 @@ def build_spec() -> dict[str, Any]:
             "/api/rooms/{slug}": {
                 "get": {
                     "summary": "One room",
-                    "security": cookie,
+                    "security": either,
                     "parameters": [{"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}],
                     "responses": {"200": _json(RoomPayload, "the room"), **_errors(401, 404, 503)},
                 }
@@ -119,13 +130,44 @@ def build_spec() -> dict[str, Any]:
             "/api/rooms/{slug}/messages": {
                 "get": {
                     "summary": "A page of history, oldest first",
-                    "security": cookie,
+                    "security": either,
                     "parameters": [
                         {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}},
                         {"name": "before", "in": "query", "schema": {"type": "integer", "minimum": 1}},
                         {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1}},
                     ],
                     "responses": {"200": _json(PageOut, "messages"), **_errors(400, 401, 404, 503)},
+                }
+            },
+            "/api/tokens": {
+                "get": {
+                    "summary": "The caller's live API tokens, without secrets (cookie session only)",
+                    "security": cookie,
+                    "responses": {"200": _json(TokensOut, "the tokens"), **_errors(401, 403, 503)},
+                },
+                "post": {
+                    "summary": "Create an API token; its secret is in this answer only (cookie session only)",
+                    "security": cookie,
+                    "requestBody": _body(CreateTokenIn),
+                    "responses": {
+                        "201": _json(CreatedTokenOut, "created"),
+                        **_errors(400, 401, 403, 409, 413, 429, 503),
+                    },
+                },
+            },
+            "/api/tokens/{token_id}": {
+                "delete": {
+                    "summary": "Revoke an API token everywhere, its open sockets included (cookie session only)",
+                    "security": cookie,
+                    "parameters": [
+                        {
+                            "name": "token_id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "integer", "minimum": 1},
+                        }
+                    ],
+                    "responses": {"204": {"description": "revoked"}, **_errors(401, 403, 404, 503)},
                 }
             },
             "/healthz": {

@@ -18,6 +18,7 @@ import socketio as python_socketio
 from flask import request
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, SocketIO
+from sqlalchemy.orm import Session
 
 from chatroom import channels, metrics
 from chatroom.config import Config
@@ -28,7 +29,7 @@ from chatroom.jsondepth import MAX_DEPTH, TooDeepArgument
 from chatroom.ratelimits import socket_limits
 from chatroom.realtime.presence import presence
 from chatroom.schemas import TYPING_INTERVAL_SECONDS, HistoryIn, JoinIn, Payload, ReadIn, RoomIn, SendIn, VoteIn
-from chatroom.services import accounts, messages, rooms, votes
+from chatroom.services import accounts, messages, rooms, tokens, votes
 from chatroom.services.rooms import get_room
 from chatroom.services.writer import GroupWriter
 
@@ -50,16 +51,16 @@ def _refusal(error: ChatError) -> ConnectionRefusedError:
     return ConnectionRefusedError(error.code, error.body()["error"])
 
 
-def _caller(server: python_socketio.Server, sid: str, config: Config) -> accounts.SessionUser:
-    """The user behind a connection, re-checking now and then that their session lives."""
+def _caller(server: python_socketio.Server, sid: str, config: Config) -> accounts.Caller:
+    """The user behind a connection, re-checking now and then that their session or token lives."""
     environ = server.get_environ(sid, NAMESPACE)
-    user: accounts.SessionUser | None = environ.get(_USER_KEY) if environ else None
+    user: accounts.Caller | None = environ.get(_USER_KEY) if environ else None
     if environ is None or user is None:
         raise ChatError("unauthorized", "log in first")
     if time.monotonic() - environ.get(_CHECKED_KEY, 0.0) > SESSION_RECHECK_SECONDS:
         with db.session() as s:
-            alive = accounts.resume_session(s, user.token, config.session_idle_timeout, config.session_absolute_timeout)
-        if alive is None:
+            alive = _still_valid(s, user, config)
+        if not alive:
             environ.pop(_USER_KEY, None)
             server.disconnect(sid, namespace=NAMESPACE)
             raise ChatError("unauthorized", "the session has ended; log in again")
@@ -67,13 +68,51 @@ def _caller(server: python_socketio.Server, sid: str, config: Config) -> account
     return user
 
 
+def _still_valid(s: Session, user: accounts.Caller, config: Config) -> bool:
+    if isinstance(user, tokens.TokenUser):
+        return tokens.token_is_live(s, user.token_id)
+    if isinstance(user, accounts.SessionUser):
+        alive = accounts.resume_session(s, user.token, config.session_idle_timeout, config.session_absolute_timeout)
+        return alive is not None
+    return False
+
+
+def _credential_channel(user: accounts.Caller) -> str:
+    """The Socket.IO room through which ending this caller's session or token closes the socket."""
+    if isinstance(user, tokens.TokenUser):
+        return channels.token_channel(user.token_id)
+    if isinstance(user, accounts.SessionUser):
+        return channels.session_channel(user.token_hash)
+    raise ChatError("unauthorized", "log in first")
+
+
+def _connecting_user(auth: Any) -> accounts.Caller:
+    """Who opens this connection: the API token in the `auth` payload, else the session cookie.
+
+    Raises ChatError unauthorized. Every token that does not work gets the same answer.
+    """
+    if isinstance(auth, dict) and "token" in auth:
+        secret = auth["token"]
+        token_user = None
+        if isinstance(secret, str):
+            with db.session() as s:
+                token_user = tokens.authenticate_token(s, secret)
+        if token_user is None:
+            raise ChatError("unauthorized", tokens.BAD_TOKEN)
+        return token_user
+    if not current_user.is_authenticated:
+        raise ChatError("unauthorized", "log in first")
+    user: accounts.SessionUser = current_user._get_current_object()
+    return user
+
+
 def register(socketio: SocketIO, config: Config, writer: GroupWriter) -> None:
     server: python_socketio.Server = socketio.server
 
-    def event(name: str, schema: type[P]) -> Callable[[Callable[[str, accounts.SessionUser, P], Ack]], None]:
+    def event(name: str, schema: type[P]) -> Callable[[Callable[[str, accounts.Caller, P], Ack]], None]:
         """Bind a handler that gets the sid, the caller and a validated payload; always ack."""
 
-        def bind(handler: Callable[[str, accounts.SessionUser, P], Ack]) -> None:
+        def bind(handler: Callable[[str, accounts.Caller, P], Ack]) -> None:
             @wraps(handler)
             def on_event(sid: str, *args: Any) -> Ack:
                 try:
@@ -93,20 +132,18 @@ def register(socketio: SocketIO, config: Config, writer: GroupWriter) -> None:
         return bind
 
     @socketio.on("connect")
-    def on_connect(_auth: Any = None) -> None:
+    def on_connect(auth: Any = None) -> None:
         try:
-            authenticated = current_user.is_authenticated
+            user = _connecting_user(auth)
+            credential = _credential_channel(user)
         except Exception as exc:
             raise _refusal(as_chat_error(exc)) from exc
-        if not authenticated:
-            raise _refusal(ChatError("unauthorized", "log in first"))
-        user: accounts.SessionUser = current_user._get_current_object()
         # Flask-SocketIO's request environ here is the connection's own, which later events
         # read back by sid (_caller).
         request.environ[_USER_KEY] = user
         request.environ[_CHECKED_KEY] = time.monotonic()
-        # Log-out reaches this socket through its session's channel.
-        server.enter_room(request.sid, channels.session_channel(user.token_hash), namespace=NAMESPACE)  # type: ignore[attr-defined]
+        # Log-out, or revoking the token, reaches this socket through its credential's channel.
+        server.enter_room(request.sid, credential, namespace=NAMESPACE)  # type: ignore[attr-defined]
         # The person's other sockets hear of their `read` here.
         server.enter_room(request.sid, channels.user_channel(user.id), namespace=NAMESPACE)  # type: ignore[attr-defined]
 
@@ -115,7 +152,7 @@ def register(socketio: SocketIO, config: Config, writer: GroupWriter) -> None:
         presence.disconnect(request.sid)  # type: ignore[attr-defined]
 
     @event("join", JoinIn)
-    def on_join(sid: str, user: accounts.SessionUser, data: JoinIn) -> Ack:
+    def on_join(sid: str, user: accounts.Caller, data: JoinIn) -> Ack:
         socket_limits.hit_join(user.id)
         with db.session() as s:
             # Only a room that exists gets a channel: invented names must not grow the server.
@@ -137,7 +174,7 @@ def register(socketio: SocketIO, config: Config, writer: GroupWriter) -> None:
         }
 
     @event("leave", RoomIn)
-    def on_leave(sid: str, user: accounts.SessionUser, data: RoomIn) -> Ack:
+    def on_leave(sid: str, user: accounts.Caller, data: RoomIn) -> Ack:
         with db.session() as s:
             rooms.leave(s, user.id, data.room)
         server.leave_room(sid, channels.room_channel(data.room), namespace=NAMESPACE)
@@ -145,7 +182,7 @@ def register(socketio: SocketIO, config: Config, writer: GroupWriter) -> None:
         return {"ok": True}
 
     @event("read", ReadIn)
-    def on_read(sid: str, user: accounts.SessionUser, data: ReadIn) -> Ack:
+    def on_read(sid: str, user: accounts.Caller, data: ReadIn) -> Ack:
         with db.session() as s:
             position = rooms.mark_read(s, user.id, data.room, data.message_id)
         if position.moved:
@@ -158,7 +195,7 @@ def register(socketio: SocketIO, config: Config, writer: GroupWriter) -> None:
         return {"ok": True, "unread": position.unread}
 
     @event("typing", RoomIn)
-    def on_typing(sid: str, user: accounts.SessionUser, data: RoomIn) -> Ack:
+    def on_typing(sid: str, user: accounts.Caller, data: RoomIn) -> Ack:
         with db.session() as s:
             get_room(s, data.room)
         if presence.typing_allowed(user.id, data.room, TYPING_INTERVAL_SECONDS):
@@ -172,22 +209,22 @@ def register(socketio: SocketIO, config: Config, writer: GroupWriter) -> None:
         return {"ok": True}
 
     @event("data", SendIn)
-    def on_data(_sid: str, user: accounts.SessionUser, data: SendIn) -> Ack:
+    def on_data(_sid: str, user: accounts.Caller, data: SendIn) -> Ack:
         sent = messages.send_message(writer, user, data.room, data.body, data.client_id)
         return {"ok": True, "message": sent.message}
 
     @event("upvote", VoteIn)
-    def on_upvote(_sid: str, user: accounts.SessionUser, data: VoteIn) -> Ack:
+    def on_upvote(_sid: str, user: accounts.Caller, data: VoteIn) -> Ack:
         socket_limits.hit_vote(user.id)
         return votes.cast_vote(writer, user, data.message_id, 1).ack()
 
     @event("downvote", VoteIn)
-    def on_downvote(_sid: str, user: accounts.SessionUser, data: VoteIn) -> Ack:
+    def on_downvote(_sid: str, user: accounts.Caller, data: VoteIn) -> Ack:
         socket_limits.hit_vote(user.id)
         return votes.cast_vote(writer, user, data.message_id, -1).ack()
 
     @event("get_previous_messages", HistoryIn)
-    def on_history(_sid: str, user: accounts.SessionUser, data: HistoryIn) -> Ack:
+    def on_history(_sid: str, user: accounts.Caller, data: HistoryIn) -> Ack:
         socket_limits.hit_history(user.id)
         with db.session() as s:
             page = messages.load_history(s, user.id, data.room, data.before, data.limit)

@@ -26,17 +26,26 @@ LAST_SEEN_RESOLUTION = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
-class SessionUser:
-    """Who a cookie belongs to, as Flask-Login and the socket handlers see it."""
+class Caller:
+    """Who is acting, as Flask-Login, the socket handlers and the services see them.
+
+    A log-in session (SessionUser, the cookie) or a personal API token (services/tokens.py).
+    """
 
     id: int
     username: str
     email: str
-    token: str
 
     is_authenticated = True
     is_active = True
     is_anonymous = False
+
+
+@dataclass(frozen=True)
+class SessionUser(Caller):
+    """Who a cookie belongs to."""
+
+    token: str
 
     def get_id(self) -> str:
         # Flask-Login keeps this in the cookie: the session token, not the user id, so that

@@ -19,14 +19,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chatroom.errors import ChatError
-from chatroom.services.accounts import SessionUser
+from chatroom.services.accounts import Caller
 
 
 @dataclass(frozen=True)
 class SendOp:
     """A message to store. The body is already trimmed and within limits."""
 
-    author: SessionUser
+    author: Caller
     room: str
     body: str
     client_id: str | None
@@ -34,7 +34,7 @@ class SendOp:
 
 @dataclass(frozen=True)
 class VoteOp:
-    voter: SessionUser
+    voter: Caller
     message_id: int
     value: int  # 1 or -1
 

@@ -12,7 +12,7 @@ from chatroom.errors import ChatError
 from chatroom.models import Message, Room, Vote
 from chatroom.schemas import BODY_MAX_CHARS, MAX_ID, MAX_PAGE_SIZE, PAGE_SIZE
 from chatroom.services import batch_apply
-from chatroom.services.accounts import SessionUser
+from chatroom.services.accounts import Caller
 from chatroom.services.batch_apply import Sent
 from chatroom.services.rooms import get_room
 from chatroom.services.writer import GroupWriter
@@ -41,7 +41,7 @@ class Joined:
     reset: bool
 
 
-def send_message(writer: GroupWriter, author: SessionUser, room_slug: str, body: str, client_id: str | None) -> Sent:
+def send_message(writer: GroupWriter, author: Caller, room_slug: str, body: str, client_id: str | None) -> Sent:
     """Store a message through `writer` and broadcast it to the room after the commit.
 
     A client_id the author used before returns the stored message and emits nothing, so a

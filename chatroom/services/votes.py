@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from chatroom.services import batch_apply
-from chatroom.services.accounts import SessionUser
+from chatroom.services.accounts import Caller
 from chatroom.services.batch_apply import VoteResult
 from chatroom.services.writer import GroupWriter
 
 __all__ = ["VoteResult", "cast_vote"]
 
 
-def cast_vote(writer: GroupWriter, voter: SessionUser, message_id: int, value: int) -> VoteResult:
+def cast_vote(writer: GroupWriter, voter: Caller, message_id: int, value: int) -> VoteResult:
     """Apply an upvote (1) or downvote (-1): the same vote again removes it, the other switches.
 
     Runs under the room's timeline lock, so concurrent votes on one message are serialised

@@ -1,9 +1,12 @@
 import { useAuth } from "./hooks/useAuth";
+import { usePage } from "./hooks/usePage";
 import { AuthPage } from "./pages/AuthPage";
 import { ChatPage } from "./pages/ChatPage";
+import { TokensPage } from "./pages/TokensPage";
 
 export function App() {
   const { status, user, refresh } = useAuth();
+  const [page, go] = usePage();
   if (status === "loading") {
     return (
       <main className="splash">
@@ -21,6 +24,9 @@ export function App() {
       </main>
     );
   }
-  if (status === "authenticated" && user !== null) return <ChatPage key={user.id} user={user} />;
+  if (status === "authenticated" && user !== null) {
+    if (page === "tokens") return <TokensPage key={user.id} user={user} onBack={() => go("chat")} />;
+    return <ChatPage key={user.id} user={user} onOpenTokens={() => go("tokens")} />;
+  }
   return <AuthPage />;
 }

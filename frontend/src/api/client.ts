@@ -39,7 +39,7 @@ function parseRetryAfter(header: string | null): number | undefined {
  * Sends one JSON request to the API and returns the parsed body.
  * Every failure, including a network failure (status 0), becomes an ApiError.
  */
-export async function request<T>(method: "GET" | "POST", path: string, body?: unknown): Promise<T> {
+export async function request<T>(method: "GET" | "POST" | "DELETE", path: string, body?: unknown): Promise<T> {
   let response: Response;
   try {
     response = await fetch(path, {

@@ -27,6 +27,12 @@ export const ROOM_TOPIC_MAX_CHARS = 200;
 export const TYPING_INTERVAL_SECONDS = 3;
 /** How long a client shows a typing indicator after the last one. */
 export const TYPING_SHOW_SECONDS = 6;
+/** How every personal API token's secret starts. */
+export const TOKEN_PREFIX = "chr_";
+/** Longest token name, in characters after trimming. */
+export const TOKEN_NAME_MAX_CHARS = 64;
+/** The most tokens a person holds that are not revoked. */
+export const MAX_LIVE_TOKENS = 20;
 
 export interface WireShapes {
   ErrorBody: ErrorBody;
@@ -52,6 +58,9 @@ export interface WireShapes {
   UnreadEvent: UnreadEvent;
   PresenceEvent: PresenceEvent;
   TypingEvent: TypingEvent;
+  TokenOut: TokenOut;
+  TokensOut: TokensOut;
+  CreatedTokenOut: CreatedTokenOut;
 }
 export interface ErrorBody {
   code: string;
@@ -218,4 +227,29 @@ export interface PresenceEvent {
 export interface TypingEvent {
   room: string;
   user: OnlineUser;
+}
+/**
+ * A personal API token as listed: never its secret.
+ */
+export interface TokenOut {
+  id: number;
+  name: string;
+  created_at: string;
+  /**
+   * When the token was last used (to the minute), or null if never.
+   */
+  last_used_at: string | null;
+}
+export interface TokensOut {
+  tokens: TokenOut[];
+}
+/**
+ * The answer to creating a token: the only time its secret is shown.
+ */
+export interface CreatedTokenOut {
+  token: TokenOut;
+  /**
+   * The token's secret, starting with `chr_`. It is never shown again.
+   */
+  secret: string;
 }

@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useState } from "react";
+import { TOKENS_PATH } from "./usePage";
 
 export const DEFAULT_ROOM = "general";
 const LAST_ROOM_KEY = "chatroom.lastRoom";
@@ -52,7 +53,11 @@ function currentFromLocation(): string {
 export function useRoomRoute(): [string, (slug: string) => void] {
   const [slug, setSlug] = useState(currentFromLocation);
   useEffect(() => {
-    const onPop = () => setSlug(currentFromLocation());
+    const onPop = () => {
+      // Back to another page (the App switches to it): leave its path alone.
+      if (window.location.pathname.replace(/\/+$/, "") === TOKENS_PATH) return;
+      setSlug(currentFromLocation());
+    };
     window.addEventListener("popstate", onPop);
     return () => window.removeEventListener("popstate", onPop);
   }, []);

@@ -17,7 +17,7 @@ function renderPage() {
   render(
     <AuthProvider>
       <SocketProvider socket={socket}>
-        <ChatPage user={ALICE} />
+        <ChatPage user={ALICE} onOpenTokens={vi.fn()} />
       </SocketProvider>
     </AuthProvider>,
   );

@@ -6,6 +6,7 @@ import { MessageList, type SavedScroll } from "../components/MessageList";
 import { OnlineList } from "../components/OnlineList";
 import { RoomSidebar } from "../components/RoomSidebar";
 import { TypingIndicator } from "../components/TypingIndicator";
+import { UserMenu } from "../components/UserMenu";
 import { useAuth } from "../hooks/useAuth";
 import { useConnection } from "../hooks/useConnection";
 import { useNow } from "../hooks/useNow";
@@ -14,7 +15,13 @@ import { rememberRoom, useRoomRoute } from "../hooks/useRoomRoute";
 import { useRooms } from "../hooks/useRooms";
 import { useRoomView } from "../hooks/useRoomView";
 
-export function ChatPage({ user }: { user: User }) {
+interface ChatPageProps {
+  user: User;
+  /** Opens the Tokens page (from the user menu). */
+  onOpenTokens(): void;
+}
+
+export function ChatPage({ user, onOpenTokens }: ChatPageProps) {
   const auth = useAuth();
   const now = useNow();
   const [loggingOut, setLoggingOut] = useState(false);
@@ -100,9 +107,7 @@ export function ChatPage({ user }: { user: User }) {
           <ConnectionStatus state={connection} waiting={waiting} />
         </div>
         <div className="topbar-user">
-          <span className="topbar-username" title={user.email}>
-            {user.username}
-          </span>
+          <UserMenu username={user.username} email={user.email} onTokens={onOpenTokens} />
           <button
             type="button"
             className="button button-quiet"

@@ -35,7 +35,7 @@ async function renderPage({ path = "/", rooms = ROOMS, createRoom }: { path?: st
   render(
     <AuthProvider>
       <SocketProvider socket={socket}>
-        <ChatPage user={ALICE} />
+        <ChatPage user={ALICE} onOpenTokens={vi.fn()} />
       </SocketProvider>
     </AuthProvider>,
   );
