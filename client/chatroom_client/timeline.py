@@ -100,13 +100,18 @@ class RoomTimeline:
             return changes
 
     def apply_own_vote(self, ack: Mapping[str, Any]) -> list[Event]:
-        """The ack of one's own vote: totals with a seq, like a broadcast, plus `my_vote`."""
+        """The ack of one's own vote: only `my_vote` is taken from it.
+
+        Its totals are those right after this vote, but several votes committed together
+        share one seq, so they may not be the totals of that seq: the `vote` broadcast
+        brings those, and the seq rules apply it.
+        """
         with self._lock:
-            changes = self.apply_vote({k: v for k, v in ack.items() if k not in ("ok", "my_vote")})
             held = self.messages.get(int(ack["message_id"]))
-            if held is not None and "my_vote" in ack:
-                held["my_vote"] = int(ack["my_vote"])
-            return changes
+            if held is None or held.get("my_vote") == ack["my_vote"]:
+                return []
+            held["my_vote"] = int(ack["my_vote"])
+            return [MessageUpdated(self.room, cast(Message, dict(held)))]
 
     def remember(self, messages: Iterable[Mapping[str, Any]]) -> None:
         """Hold messages from a history page (a page is not a change feed: no seq is marked seen)."""

@@ -143,17 +143,18 @@ def test_broadcasts_before_the_first_join_ack_are_kept_and_counted() -> None:
     assert timeline.watermark == 6
 
 
-def test_own_vote_ack_sets_my_vote_and_totals() -> None:
+def test_own_vote_ack_sets_my_vote_and_leaves_totals_to_the_broadcast() -> None:
     timeline = RoomTimeline("general")
     timeline.apply_join(joined(1, message(1, 1)))
+    # Two votes committed together share seq 2; this ack has the totals after the first only.
     ack = {"ok": True, "message_id": 1, "upvotes": 1, "downvotes": 0, "score": 1, "my_vote": 1, "seq": 2}
     timeline.apply_own_vote(ack)
     held = timeline.messages[1]
-    assert (held["upvotes"], held["my_vote"], held["seq"]) == (1, 1, 2)
+    assert (held["upvotes"], held["my_vote"], held["seq"]) == (0, 1, 1)
     assert "ok" not in held
-    # A later broadcast (my_vote is 0 there) keeps the reader's own vote.
-    timeline.apply_vote(totals(1, 3, up=2))
-    assert (timeline.messages[1]["upvotes"], timeline.messages[1]["my_vote"]) == (2, 1)
+    # The broadcast of seq 2 carries the totals after both (my_vote is 0 there: the reader's stays).
+    timeline.apply_vote(totals(1, 2, up=2))
+    assert (timeline.messages[1]["upvotes"], timeline.messages[1]["my_vote"], timeline.watermark) == (2, 1, 2)
 
 
 def test_fields_added_to_vote_entries_reach_the_message() -> None:
