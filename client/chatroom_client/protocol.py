@@ -195,6 +195,8 @@ class LiveState:
 
     def on_connect_error(self, data: Any) -> None:
         """A refused connection: keep the server's error (e.g. `unauthorized`) to raise it."""
+        for listener in list(self.listeners):
+            listener("connect_error", data)
         if isinstance(data, Mapping):
             detail = data.get("data")
             if isinstance(detail, Mapping) and "code" in detail:

@@ -226,7 +226,8 @@ class Client:
         return self._emit(event, payload, timeout)
 
     def add_listener(self, listener: Callable[[str, Any], None]) -> None:
-        """Call `listener(name, payload)` with every server event as it arrives, before it is applied."""
+        """Call `listener(name, payload)` with every server event as it arrives, before it is
+        applied, and with `("connect_error", payload)` when the server refuses a connection."""
         self.state.listeners.append(listener)
 
     def connect(self, *, transports: Sequence[str] | None = None) -> None:

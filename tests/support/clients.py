@@ -28,6 +28,7 @@ class ChatClient:
         username: str | None = None,
         *,
         reconnection: bool = False,
+        token: str | None = None,
         http: httpx.Client | None = None,
         sio: Any = None,
     ) -> None:
@@ -36,6 +37,7 @@ class ChatClient:
         # No retries: protocol tests look at each answer, refusals included.
         self.client = Client(
             base_url,
+            token=token,
             reconnect=reconnection,
             reconnect_delay=0.2,
             reconnect_delay_max=1.0,
