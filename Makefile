@@ -19,7 +19,7 @@ screenshots:
 	SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots .venv/bin/pytest tests/e2e/test_screenshots.py -q
 
 lint:
-	.venv/bin/ruff check . && .venv/bin/mypy
+	.venv/bin/ruff check . && .venv/bin/mypy -p chatroom -p chatroom_client
 
 clean:
 	rm -rf .venv frontend/node_modules frontend/dist instance .pytest_cache .mypy_cache .ruff_cache

@@ -11,7 +11,6 @@ from typing import Any
 
 import psycopg
 import pytest
-import socketio
 
 from tests.support.clients import ChatClient
 from tests.support.procs import ServerProcess
@@ -41,11 +40,8 @@ def refuses_connections(port: int) -> bool:
 def test_sigterm_finishes_the_write_in_flight_then_drops_sockets(pg_url: str, tmp_path: Path) -> None:
     # Generous database and shutdown timeouts: the test decides when the write may finish.
     server = ServerProcess(pg_url, tmp_path, CHATROOM_DB_TIMEOUT="60", CHATROOM_SHUTDOWN_GRACE="60").start()
-    alice = ChatClient(server.url, "alice").signup()
     # This client reconnects by itself, as browsers do; it shows the drop is a transport end.
-    alice.sio = socketio.Client(reconnection=True, reconnection_attempts=0, reconnection_delay=0.2)
-    drops: list[str] = []
-    alice.sio.on("disconnect", lambda reason=None: drops.append(str(reason)))
+    alice = ChatClient(server.url, "alice", reconnection=True).signup()
     alice.connect()
     assert alice.call("join", {"room": "general"})["ok"]
     acks: list[dict[str, Any]] = []
@@ -81,8 +77,8 @@ def test_sigterm_finishes_the_write_in_flight_then_drops_sockets(pg_url: str, tm
         assert acks[0]["ok"] is True
         assert acks[0]["message"]["body"] == "sent just before the shutdown"
         assert server.proc.wait(timeout=30) == 0
-        until(lambda: bool(drops), "the client sees its connection drop")
-        assert "server disconnect" not in drops[0], drops
+        until(lambda: bool(alice.drops()), "the client sees its connection drop")
+        assert "server disconnect" not in alice.drops()[0], alice.drops()
         with psycopg.connect(libpq(pg_url)) as check:
             stored = check.execute("SELECT count(*) FROM messages WHERE client_id = 'late-1'").fetchone()
         assert stored == (1,)

@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
-from tests.conftest import PASSWORD
 from tests.e2e.conftest import Person, message_item, send, sign_up
 from tests.support.clients import ChatClient
 from tests.support.procs import ServerProcess
@@ -59,10 +58,7 @@ def conversation(server: ServerProcess) -> ServerProcess:
             assert people[voter].call(event, {"message_id": ids[index]})["ok"]
         # A few more rooms, so the sidebar shows what a community looks like.
         for name, topic in [("Design reviews", "Mockups and critique"), ("Release planning", "What ships when")]:
-            created = people["maya"].http.post(
-                f"{server.url}/api/rooms", json={"name": name, "topic": topic}, timeout=10
-            )
-            assert created.status_code == 201, created.text
+            people["maya"].client.create_room(name, topic)
     finally:
         for person in people.values():
             person.close()
@@ -101,13 +97,7 @@ def test_chat_at_1440_and_375(
     expect(wide.get_by_role("heading", name="Release planning")).to_be_visible()
     wide.get_by_role("navigation", name="Rooms").get_by_role("link", name=re.compile("^General")).click()
     expect(wide.get_by_role("heading", name="General")).to_be_visible()
-    maya = ChatClient(conversation.url, "maya")
-    maya.http.post(
-        f"{conversation.url}/api/login",
-        json={"email": "maya@example.com", "password": PASSWORD},
-        timeout=10,
-    ).raise_for_status()
-    maya.connect()
+    maya = ChatClient(conversation.url, "maya").login().connect()
     try:
         assert maya.call("join", {"room": "release-planning"})["ok"]
         for body in ["Release 43 is planned for Thursday.", "Anything that must go in, say so by Wednesday noon."]:

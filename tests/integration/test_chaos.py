@@ -18,17 +18,14 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import psycopg
 import pytest
-import requests
-import socketio
 
+from chatroom_client import ChatroomError, Client, TransportError, UnavailableError
 from tests.conftest import PASSWORD
 from tests.support.procs import ServerProcess
 from tests.support.services import free_port, wait_for_redis
-from tests.support.timeline import RoomReplica
 
 CLIENTS = 20
 MESSAGES = 1000
@@ -67,7 +64,8 @@ class RestartableRedis:
 
 
 class ChaosClient:
-    """One person: sends their share with client ids, votes, and keeps a replica of the room."""
+    """One person: sends their share with client ids and votes, through the client library,
+    which keeps the replica of the room, reconnects and catches up by itself."""
 
     def __init__(self, server: ServerProcess, index: int, plan: list[str], rng: random.Random) -> None:
         self.index = index
@@ -75,74 +73,39 @@ class ChaosClient:
         self.username = f"chaos{index}"
         self.outbox = [(f"{self.username}-{n}", body) for n, body in enumerate(plan)]
         self.acked: dict[str, int] = {}
-        self.replica = RoomReplica()
         self.votes_cast = 0
         self.errors: list[str] = []
-        http = requests.Session()
-        response = http.post(
-            f"{server.url}/api/signup",
-            json={"email": f"{self.username}@example.com", "username": self.username, "password": PASSWORD},
-            timeout=30,
-        )
-        assert response.status_code == 201, response.text
-        self.cookie = "; ".join(f"{k}={v}" for k, v in http.cookies.items())
-        self.sio = socketio.Client(reconnection=True, reconnection_delay=0.2, reconnection_delay_max=1.0)
-        self.needs_join = threading.Event()
-        self.sio.on("connect", self.needs_join.set)
-        self.sio.on("data", self.replica.apply_message)
-        self.sio.on("vote", self.replica.apply_vote)
-        self.sio.on("batch", self.replica.apply_batch)
-        self.sio.connect(server.url, headers={"Cookie": self.cookie}, transports=["websocket"], wait_timeout=10)
-
-    def join(self) -> bool:
-        after = self.replica.watermark
-        payload: dict[str, Any] = {"room": "general"} if after is None else {"room": "general", "after_seq": after}
-        try:
-            ack = self.sio.call("join", payload, timeout=5)
-        except Exception:  # noqa: BLE001 - down or reconnecting; try again
-            return False
-        if not ack.get("ok"):
-            self.errors.append(f"join: {ack}")
-            return False
-        self.replica.apply_join(ack)
-        return True
+        self.client = Client(server.url, timeout=5, retry_for=10, reconnect_delay=0.2, reconnect_delay_max=1.0)
+        self.client.signup(f"{self.username}@example.com", self.username, PASSWORD)
+        self.client.join("general")
+        self.timeline = self.client.timeline("general")
 
     def step(self) -> None:
-        """One unit of work; every failure is retried on a later step."""
-        if not self.sio.connected:
-            time.sleep(0.05)
-            return
-        if self.needs_join.is_set() or self.replica.gap_is_stale():
-            self.needs_join.clear()
-            if not self.join():
-                self.needs_join.set()
-                time.sleep(0.1)
-            return
+        """One unit of work; what fails is tried again on a later step (a send with its client_id)."""
         if self.outbox and self.rng.random() < 0.85:
             client_id, body = self.outbox[0]
             try:
-                ack = self.sio.call("data", {"room": "general", "body": body, "client_id": client_id}, timeout=5)
-            except Exception:  # noqa: BLE001 - no ack: resend the same client_id later
-                time.sleep(0.05)
+                message = self.client.send("general", body, client_id=client_id)
+            except (TransportError, UnavailableError):
                 return
-            if ack.get("ok"):
-                self.acked[client_id] = ack["message"]["id"]
-                self.replica.apply_message(ack["message"])
-                self.outbox.pop(0)
-            elif ack["error"]["code"] != "unavailable":
-                self.errors.append(f"data: {ack}")
+            except ChatroomError as error:
+                self.errors.append(f"data: {error}")
+                return
+            self.acked[client_id] = message["id"]
+            self.outbox.pop(0)
             return
-        with self.replica.lock:
-            held = list(self.replica.messages)
+        held = self.timeline.ids()
         if held:
+            vote = self.client.upvote if self.rng.random() < 0.5 else self.client.downvote
             try:
-                ack = self.sio.call(self.rng.choice(["upvote", "downvote"]), {"message_id": self.rng.choice(held)}, timeout=5)
-                self.votes_cast += bool(ack.get("ok"))
-            except Exception:  # noqa: BLE001 - a lost vote ack is fine: totals arrive by seq
+                vote(self.rng.choice(held))
+                self.votes_cast += 1
+            except ChatroomError:
+                # A lost vote ack is fine: the totals arrive by seq.
                 time.sleep(0.05)
 
     def close(self) -> None:
-        threading.Thread(target=self.sio.disconnect, daemon=True).start()
+        self.client.close()
 
 
 @pytest.fixture
@@ -203,14 +166,12 @@ def test_exactly_once_through_kills_and_a_redis_restart(
     stop.set()
     assert acked() == MESSAGES, f"only {acked()} of {MESSAGES} acknowledged before the deadline; faults: {injected}"
 
-    # Quiesced: everyone catches up once more from their own watermark.
+    # Quiesced: everyone catches up once more from their own watermark (`after_seq`).
     for client in clients:
-        for _ in range(50):
-            if client.sio.connected and client.join():
-                break
-            time.sleep(0.2)
-        else:
-            pytest.fail(f"{client.username} could not re-join")
+        try:
+            assert not client.client.join("general").reset
+        except ChatroomError as error:
+            pytest.fail(f"{client.username} could not re-join: {error}")
 
     with psycopg.connect(pg_url.replace("+psycopg", "")) as conn:
         stored = conn.execute(
@@ -236,9 +197,9 @@ def test_exactly_once_through_kills_and_a_redis_restart(
 
     for client in clients:
         # Every client holds every message exactly once, with the database's totals.
-        held = {m: (v["upvotes"], v["downvotes"], v["seq"]) for m, v in client.replica.messages.items()}
+        held = {m: (v["upvotes"], v["downvotes"], v["seq"]) for m, v in client.timeline.messages.items()}
         assert held == database, f"{client.username} differs from the database"
-        assert client.replica.watermark == room_seq[0]
+        assert client.timeline.watermark == room_seq[0]
         assert client.errors == []
         # Each acked client id maps to the one stored row.
         assert {database_id for database_id in client.acked.values()} <= set(database)

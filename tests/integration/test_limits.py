@@ -209,15 +209,11 @@ def test_successful_logins_are_limited_per_address(limited: ServerProcess) -> No
 def test_sessions_per_user_are_capped_oldest_first(tmp_path: Path) -> None:
     with ServerProcess(f"sqlite:///{tmp_path / 'chat.db'}", tmp_path, CHATROOM_MAX_SESSIONS_PER_USER="2") as server:
         first = ChatClient(server.url).signup().connect()
-        email = f"{first.username}@example.com"
         later = [ChatClient(server.url, first.username) for _ in range(2)]
         try:
             assert first.call("join", {"room": "general"})["ok"]
             for client in later:
-                response = client.http.post(
-                    f"{server.url}/api/login", json={"email": email, "password": PASSWORD}, timeout=30
-                )
-                assert response.status_code == 200
+                client.login()
             deadline = time.monotonic() + 10
             while first.sio.connected and time.monotonic() < deadline:
                 time.sleep(0.05)

@@ -11,8 +11,8 @@ from chatroom import broadcaster, socketio
 from chatroom.extensions import db
 from chatroom.models import AuthSession
 from chatroom.realtime import handlers
+from chatroom_client import RoomTimeline
 from tests.conftest import Accounts, ack, received, wait_received
-from tests.support.timeline import RoomReplica
 
 
 def joined(accounts: Accounts, name: str) -> Any:
@@ -149,7 +149,7 @@ def test_votes_ack_and_broadcast_absolute_totals(accounts: Accounts, monkeypatch
 def test_a_vote_storm_reaches_clients_as_a_few_frames_without_gaps(accounts: Accounts) -> None:
     alice = joined(accounts, "alice")
     message = ack(alice, "data", {"room": "general", "body": "vote on me"})["message"]
-    replica = RoomReplica()
+    replica = RoomTimeline("general")
     replica.apply_join(ack(alice, "join", {"room": "general"}))
     alice.get_received()
     voters = [joined(accounts, f"voter{n}") for n in range(30)]

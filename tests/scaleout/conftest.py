@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import engineio
+import httpx
 import pytest
 import requests
 import socketio
@@ -160,27 +161,25 @@ def client_from(base_url: str, source: str, *, reconnection: bool = False) -> Ch
     127.0.1.1 and 127.0.2.1 may be sent to different processes, as people on different
     networks would be.
     """
-    person = ChatClient(base_url)
-    person.http.mount("http://", _SourceAdapter(source))
+    http = httpx.Client(transport=httpx.HTTPTransport(local_address=source), timeout=10)
     polling = requests.Session()
     polling.mount("http://", _SourceAdapter(source))
-    # One cookie jar for HTTP and Socket.IO, as in a browser. (Given an http_session,
-    # python-engineio moves the Cookie header into the jar's cookies and deletes it from the
-    # connect headers, so a reconnect would otherwise come back without the session.)
-    polling.cookies = person.http.cookies
     eio_class = _engineio_from(source)
 
     class Client(socketio.Client):  # type: ignore[misc]
         def _engineio_client_class(self) -> type[engineio.Client]:
             return eio_class
 
-    recorders = person.sio.handlers
-    person.sio = Client(
-        reconnection=reconnection, reconnection_delay=0.2, reconnection_delay_max=1, http_session=polling
+    # The client library sends the session cookie with every (re)connection's headers.
+    sio = Client(
+        reconnection=reconnection,
+        reconnection_delay=0.2,
+        reconnection_delay_max=1,
+        randomization_factor=0.1,
+        handle_sigint=False,
+        http_session=polling,
     )
-    # Keep every event recorder ChatClient registered on the client it built.
-    person.sio.handlers = {namespace: dict(handlers) for namespace, handlers in recorders.items()}
-    return person
+    return ChatClient(base_url, reconnection=reconnection, http=http, sio=sio)
 
 
 def connected_sockets(server: ServerProcess) -> int:

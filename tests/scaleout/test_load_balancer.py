@@ -124,9 +124,10 @@ def test_a_process_dies_and_its_clients_reconnect_through_nginx_losing_nothing(
 ) -> None:
     nginx, servers = balanced
     crowd = people(nginx, ["websocket"], reconnection=True)
-    drops: dict[str, int] = {p.username: 0 for p in crowd}
-    for person in crowd:
-        person.sio.on("disconnect", lambda *_, name=person.username: drops.__setitem__(name, drops[name] + 1))
+
+    def drops() -> dict[str, int]:
+        return {p.username: len(p.drops()) for p in crowd}
+
     try:
         acked: list[dict[str, Any]] = []
         writer = crowd[0]
@@ -144,8 +145,8 @@ def test_a_process_dies_and_its_clients_reconnect_through_nginx_losing_nothing(
         victim.kill(sig)
         assert victim.proc is not None
         assert victim.proc.poll() is not None
-        until(lambda: sum(drops.values()) == counts[servers.index(victim)], "the victim's clients notice")
-        dropped = [p for p in crowd if drops[p.username]]
+        until(lambda: sum(drops().values()) == counts[servers.index(victim)], "the victim's clients notice")
+        dropped = [p for p in crowd if drops()[p.username]]
         assert dropped, "no client was on the killed process"
 
         # Everyone, dropped or not, keeps writing through nginx; the survivor answers all.

@@ -20,9 +20,6 @@ PRESENCE_TIMEOUT = "4"
 def person(url: str, http_from: ChatClient | None = None) -> ChatClient:
     """A signed-up, connected client recording presence, typing and unread (or another socket of `http_from`)."""
     client = ChatClient(url) if http_from is None else ChatClient(url, http_from.username)
-    for name in ("presence", "typing", "unread"):
-        client.received[name] = []
-        client.sio.on(name, client._recorder(name))
     if http_from is None:
         client.signup()
     else:
@@ -54,12 +51,12 @@ def test_presence_spans_processes_and_a_killed_process_drops_out(
         ack = bob.call("join", {"room": "general"})
         assert sorted(names(ack["online"])) == sorted([alice.username, bob.username])
         until_presence(alice, [alice.username, bob.username])
-        rooms = {r["slug"]: r for r in alice.http.get(f"{one.url}/api/rooms", timeout=10).json()["rooms"]}
+        rooms = {r["slug"]: r for r in alice.client.rooms()}
         assert rooms["general"]["online"] == 2
 
         two.kill()  # SIGKILL: bob's socket never says goodbye
         until_presence(alice, [alice.username])
-        rooms = {r["slug"]: r for r in alice.http.get(f"{one.url}/api/rooms", timeout=10).json()["rooms"]}
+        rooms = {r["slug"]: r for r in alice.client.rooms()}
         assert rooms["general"]["online"] == 1
     finally:
         alice.close()

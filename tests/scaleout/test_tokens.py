@@ -4,14 +4,13 @@ the owner's other traffic, and their secret never in a log or a later answer."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 import requests
-import socketio
 
+from chatroom_client import UnauthorizedError
 from tests.scaleout.conftest import until
 from tests.support.clients import ChatClient
 from tests.support.procs import ServerProcess
@@ -19,34 +18,20 @@ from tests.support.procs import ServerProcess
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
 
 
-class TokenBot:
-    """A script: no cookie, no Origin, only the token in the Socket.IO connect payload."""
+class TokenBot(ChatClient):
+    """A script: no cookie, only the token in the Socket.IO connect payload (the client library)."""
 
     def __init__(self, url: str, secret: str) -> None:
-        self.sio = socketio.Client(reconnection=False)
-        self.ended: list[Any] = []
-        self.refusals: list[Any] = []
-        self.data: list[Any] = []
-        self.sio.on("session_ended", self.ended.append)
-        self.sio.on("connect_error", self.refusals.append)
-        self.sio.on("data", self.data.append)
-        self.url, self.secret = url, secret
+        super().__init__(url, token=secret)
 
-    def connect(self) -> TokenBot:
-        self.sio.connect(self.url, auth={"token": self.secret}, transports=["websocket"], wait_timeout=10)
-        return self
+    @property
+    def ended(self) -> list[Any]:
+        return self.received["session_ended"]
 
     def refused(self) -> Any:
-        with pytest.raises(socketio.exceptions.ConnectionError):
+        with pytest.raises(UnauthorizedError):
             self.connect()
-        return self.refusals[-1]
-
-    def call(self, event: str, payload: Any) -> Any:
-        return self.sio.call(event, payload, timeout=10)
-
-    def close(self) -> None:
-        if self.sio.connected:
-            threading.Thread(target=self.sio.disconnect, daemon=True).start()
+        return self.received["connect_error"][-1]
 
 
 def bearer(secret: str) -> dict[str, str]:

@@ -1,64 +1,91 @@
-"""Real clients over real sockets: requests for HTTP, python-socketio over websocket."""
+"""Real clients over real sockets, through the project's client library (`chatroom_client`).
+
+A test that plays a person uses the library, so the library is exercised by every real-server
+test and cannot drift from the server. `ChatClient` adds what protocol tests need on top:
+the raw ack of any event (`call`), and every server event recorded as it came (`received`).
+"""
 
 from __future__ import annotations
 
 import threading
 import uuid
+from collections import defaultdict
 from typing import Any
 
-import requests
-import socketio
+import httpx
 
+from chatroom_client import ChatroomError, Client, Disconnected
 from tests.conftest import PASSWORD
 
 
 class ChatClient:
-    """A person: an HTTP session (cookie) and a websocket, recording what they receive."""
+    """A person: the library's `Client` (cookie session over HTTP, a websocket), recording
+    every server event it receives; a `batch` is recorded as its `data` and `vote` entries."""
 
-    def __init__(self, base_url: str, username: str | None = None) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        username: str | None = None,
+        *,
+        reconnection: bool = False,
+        token: str | None = None,
+        http: httpx.Client | None = None,
+        sio: Any = None,
+    ) -> None:
         self.base_url = base_url
         self.username = username or f"u{uuid.uuid4().hex[:10]}"
-        self.http = requests.Session()
-        self.sio = socketio.Client(reconnection=False)
-        self.received: dict[str, list[Any]] = {"data": [], "vote": []}
+        # No retries: protocol tests look at each answer, refusals included.
+        self.client = Client(
+            base_url,
+            token=token,
+            reconnect=reconnection,
+            reconnect_delay=0.2,
+            reconnect_delay_max=1.0,
+            retry_for=0,
+            http=http,
+            sio=sio,
+        )
+        self.received: defaultdict[str, list[Any]] = defaultdict(list)
+        self._drops: list[str] = []
         self._arrived = threading.Condition()
-        for name in self.received:
-            self.sio.on(name, self._recorder(name))
-        self.sio.on("batch", self._record_batch)
+        self.client.add_listener(self._record)
 
-    def _recorder(self, name: str) -> Any:
-        def record(payload: Any) -> None:
-            with self._arrived:
-                self.received[name].append(payload)
-                self._arrived.notify_all()
+    @property
+    def http(self) -> httpx.Client:
+        return self.client.http
 
-        return record
+    @property
+    def sio(self) -> Any:
+        return self.client.sio
 
-    def _record_batch(self, batch: dict[str, Any]) -> None:
-        # Several changes of one room in one frame: recorded as if they came one by one.
+    def _record(self, name: str, payload: Any) -> None:
         with self._arrived:
-            self.received["data"].extend(batch.get("data", []))
-            self.received["vote"].extend(batch.get("vote", []))
+            if name == "batch":
+                # Several changes of one room in one frame: recorded as if they came one by one.
+                self.received["data"].extend(payload.get("data", []))
+                self.received["vote"].extend(payload.get("vote", []))
+            else:
+                self.received[name].append(payload)
             self._arrived.notify_all()
 
     def signup(self) -> ChatClient:
-        response = self.http.post(
-            f"{self.base_url}/api/signup",
-            json={"email": f"{self.username}@example.com", "username": self.username, "password": PASSWORD},
-            timeout=10,
-        )
-        assert response.status_code == 201, response.text
+        self.client.signup(f"{self.username}@example.com", self.username, PASSWORD)
+        return self
+
+    def login(self) -> ChatClient:
+        self.client.login(f"{self.username}@example.com", PASSWORD)
         return self
 
     def connect(self, transports: list[str] | None = None) -> ChatClient:
-        cookie = "; ".join(f"{k}={v}" for k, v in self.http.cookies.items())
-        self.sio.connect(
-            self.base_url, headers={"Cookie": cookie}, transports=transports or ["websocket"], wait_timeout=10
-        )
+        self.client.connect(transports=transports)
         return self
 
+    def cookie(self) -> str:
+        return "; ".join(f"{c.name}={c.value}" for c in self.http.cookies.jar)
+
     def call(self, event: str, payload: Any, timeout: float = 10) -> Any:
-        return self.sio.call(event, payload, timeout=timeout)
+        """The raw ack of one event (`ok: false` included); a transport failure raises."""
+        return self.client.emit_raw(event, payload, timeout=timeout)
 
     def wait_for(self, name: str, count: int, timeout: float = 10) -> list[Any]:
         with self._arrived:
@@ -66,8 +93,17 @@ class ChatClient:
         assert ok, f"{self.username} got {len(self.received[name])} {name!r} events, expected {count}"
         return list(self.received[name])
 
+    def drops(self) -> list[str]:
+        """Why the connection dropped, each time so far (from the library's `Disconnected` events)."""
+        while True:
+            try:
+                event = self.client.next_event(timeout=0.01)
+            except ChatroomError:
+                continue
+            if event is None:
+                return list(self._drops)
+            if isinstance(event, Disconnected):
+                self._drops.append(event.reason)
+
     def close(self) -> None:
-        # websocket-client waits up to 3 s for the closing handshake; nothing here needs it.
-        if self.sio.connected:
-            threading.Thread(target=self.sio.disconnect, daemon=True).start()
-        self.http.close()
+        self.client.close()

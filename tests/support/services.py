@@ -62,7 +62,9 @@ class ThrowawayPostgres:
         self.data = self.folder / "data"
         self.port = free_port()
         subprocess.run(
-            [*_as_root(), initdb, "-D", str(self.data), "-A", "trust", "-U", "postgres"], check=True, capture_output=True
+            [*_as_root(), initdb, "-D", str(self.data), "-A", "trust", "-U", "postgres"],
+            check=True,
+            capture_output=True,
         )
 
     @property
@@ -72,7 +74,18 @@ class ThrowawayPostgres:
     def start(self) -> None:
         options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off"
         subprocess.run(
-            [*_as_root(), self.pg_ctl, "-D", str(self.data), "-l", str(self.folder / "log"), "-w", "-o", options, "start"],
+            [
+                *_as_root(),
+                self.pg_ctl,
+                "-D",
+                str(self.data),
+                "-l",
+                str(self.folder / "log"),
+                "-w",
+                "-o",
+                options,
+                "start",
+            ],
             check=True,
             capture_output=True,
         )
