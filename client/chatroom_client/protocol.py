@@ -170,7 +170,7 @@ class LiveState:
             self.deliver([OtherEvent(name, payload)])
 
     def _changes(self, name: str, payload: Any) -> list[Event]:
-        if name in ("data", "vote", "batch"):
+        if name in ("data", "vote", "batch", "update"):
             # Only rooms this client follows (a `join` through the library) are kept; the
             # others' changes reach listeners only, so nothing grows without a reader.
             with self._lock:
@@ -181,6 +181,8 @@ class LiveState:
                 return timeline.apply_message(payload)
             if name == "vote":
                 return timeline.apply_vote(payload)
+            if name == "update":
+                return timeline.apply_update(payload)
             return timeline.apply_batch(payload)
         if name == "presence":
             return [Presence(payload["room"], payload["online"])]

@@ -84,6 +84,19 @@ class RoomTimeline:
             self._saw(int(totals["seq"]))
             return changes
 
+    def apply_update(self, message: Mapping[str, Any]) -> list[Event]:
+        """An `update` broadcast (an edit or a delete): the whole message, replacing the held
+        one if newer. It carries `my_vote` 0 for everyone, so the reader's own vote is kept
+        (a deleted message shows none)."""
+        with self._lock:
+            state = dict(message)
+            held = self.messages.get(int(message["id"]))
+            if held is not None and not state.get("deleted"):
+                state["my_vote"] = held.get("my_vote", 0)
+            changes = self._apply_message(state)
+            self._saw(int(message["seq"]))
+            return changes
+
     def apply_batch(self, batch: Mapping[str, Any]) -> list[Event]:
         """A `batch`: its entries one by one, then every seq in `covers` counts as seen."""
         with self._lock:
@@ -92,6 +105,8 @@ class RoomTimeline:
                 changes.extend(self.apply_message(message))
             for totals in batch.get("vote", []):
                 changes.extend(self.apply_vote(totals))
+            for message in batch.get("update", []):
+                changes.extend(self.apply_update(message))
             for first, last in batch.get("covers", []):
                 # Paced vote totals stand for the earlier changes of their message too.
                 start = first if self.watermark is None else max(first, self.watermark + 1)

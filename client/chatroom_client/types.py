@@ -17,6 +17,7 @@ class Account(TypedDict):
     username: str
     email: str
     created_at: NotRequired[str]
+    role: NotRequired[str]  # "member", "moderator" or "admin"
 
 
 class Message(TypedDict):
@@ -33,6 +34,10 @@ class Message(TypedDict):
     my_vote: int
     client_id: str | None
     seq: int
+    # Servers with the Top view and moderation send these; older ones do not.
+    collapsed: NotRequired[bool]
+    edited_at: NotRequired[str | None]
+    deleted: NotRequired[bool]
 
 
 class VoteTotals(TypedDict):
@@ -44,6 +49,7 @@ class VoteTotals(TypedDict):
     downvotes: int
     score: int
     seq: int
+    collapsed: NotRequired[bool]
 
 
 class Room(TypedDict):

@@ -161,4 +161,19 @@ def test_fields_added_to_vote_entries_reach_the_message() -> None:
     timeline = RoomTimeline("general")
     timeline.apply_join(joined(1, message(1, 1)))
     timeline.apply_vote({**totals(1, 2, up=0, down=6), "collapsed": True})
-    assert timeline.messages[1]["collapsed"] is True  # type: ignore[typeddict-item]
+    assert timeline.messages[1]["collapsed"] is True
+
+
+def test_an_update_replaces_the_message_keeps_the_own_vote_and_counts_its_seq() -> None:
+    timeline = RoomTimeline("general")
+    timeline.apply_join(joined(2, message(1, 2, upvotes=1, score=1, my_vote=1)))
+    edited = message(1, 3, body="fixed", upvotes=1, score=1, edited_at="2026-12-01T10:01:00Z", deleted=False)
+    assert [type(e) for e in timeline.apply_update(edited)] == [MessageUpdated]
+    held = timeline.messages[1]
+    assert (held["body"], held["my_vote"], timeline.watermark) == ("fixed", 1, 3)
+    # A stale copy changes nothing; a delete in a batch empties the message and its votes.
+    assert timeline.apply_update(message(1, 3, body="old")) == []
+    tombstone = message(1, 4, body="", deleted=True, edited_at=None)
+    timeline.apply_batch({"room": "general", "data": [], "vote": [], "update": [tombstone]})
+    held = timeline.messages[1]
+    assert (held["body"], held["my_vote"], held["deleted"], timeline.watermark) == ("", 0, True, 4)

@@ -64,6 +64,7 @@ class ChatClient:
                 # Several changes of one room in one frame: recorded as if they came one by one.
                 self.received["data"].extend(payload.get("data", []))
                 self.received["vote"].extend(payload.get("vote", []))
+                self.received["update"].extend(payload.get("update", []))
             else:
                 self.received[name].append(payload)
             self._arrived.notify_all()
