@@ -190,7 +190,12 @@ def test_closing_a_websocket_whose_peer_reset_it_is_quiet() -> None:
 
     from chatroom.library_patches import complete_websocket_sends
 
+    # The patch is process-wide; put the library back afterwards, or the start-up check of a
+    # later app in this test process would find the wrappers instead of the library's own.
+    originals = (ws.Server.__init__, ws.Base.close)
     complete_websocket_sends()
+    patched_close = ws.Base.close
+    ws.Server.__init__, ws.Base.close = originals  # type: ignore[method-assign]
 
     class ResetSocket:
         def send(self, data: bytes, flags: int = 0) -> int:
@@ -199,5 +204,5 @@ def test_closing_a_websocket_whose_peer_reset_it_is_quiet() -> None:
     connection = types.SimpleNamespace(
         connected=True, ws=types.SimpleNamespace(send=lambda event: b"\x88\x02\x03\xe8"), sock=ResetSocket()
     )
-    ws.Base.close(connection)  # type: ignore[arg-type]
+    patched_close(connection)
     assert connection.connected is False
