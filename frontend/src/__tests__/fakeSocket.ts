@@ -126,6 +126,8 @@ export function makeMessage(overrides: Partial<Message> & { id: number }): Messa
     my_vote: 0,
     client_id: null,
     seq: overrides.id,
+    edited_at: null,
+    deleted: false,
     ...overrides,
   };
 }

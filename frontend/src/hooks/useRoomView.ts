@@ -1,18 +1,23 @@
 import { useSyncExternalStore } from "react";
 import type { OnlineUser } from "../api/rooms";
-import type { RoomNotices, RoomSession } from "../chat/roomSession";
+import type { Mute, RoomNotices, RoomSession } from "../chat/roomSession";
 import type { ChatState } from "../chat/timeline";
 
 export interface RoomView extends RoomNotices {
   state: ChatState;
   online: OnlineUser[];
   typing: OnlineUser[];
+  /** The reader's mute in this room, or null. */
+  muted: Mute | null;
   send: RoomSession["send"];
   retry: RoomSession["retry"];
   vote: RoomSession["vote"];
   loadOlder: RoomSession["loadOlder"];
   forgetOlder: RoomSession["forgetOlder"];
   notifyTyping: RoomSession["notifyTyping"];
+  edit: RoomSession["edit"];
+  remove: RoomSession["remove"];
+  mute: RoomSession["mute"];
 }
 
 /** What a component shows of a room session, re-rendered as it changes. */
@@ -21,16 +26,21 @@ export function useRoomView(session: RoomSession): RoomView {
   const notices = useSyncExternalStore(session.notices.subscribe, session.notices.get, session.notices.get);
   const online = useSyncExternalStore(session.online.subscribe, session.online.get, session.online.get);
   const typing = useSyncExternalStore(session.typing.subscribe, session.typing.get, session.typing.get);
+  const muted = useSyncExternalStore(session.muted.subscribe, session.muted.get, session.muted.get);
   return {
     state,
     ...notices,
     online,
     typing,
+    muted,
     send: session.send,
     retry: session.retry,
     vote: session.vote,
     loadOlder: session.loadOlder,
     forgetOlder: session.forgetOlder,
     notifyTyping: session.notifyTyping,
+    edit: session.edit,
+    remove: session.remove,
+    mute: session.mute,
   };
 }
