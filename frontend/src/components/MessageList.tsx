@@ -1,7 +1,7 @@
 import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import type { Message } from "../api/types";
 import type { OutgoingMessage } from "../chat/timeline";
-import { MessageItem, OutgoingItem } from "./MessageItem";
+import { MessageItem, OutgoingItem, type MessageActions } from "./MessageItem";
 
 interface MessageListProps {
   messages: Message[];
@@ -14,6 +14,8 @@ interface MessageListProps {
   canVote: boolean;
   onVote(messageId: number, direction: "upvote" | "downvote"): void;
   onRetry(clientId: string): void;
+  /** Edit, delete and mute, as the reader may; without it the list is read-only but for votes. */
+  actions?: MessageActions;
   loadOlder(): Promise<void>;
   /** The reader is at the newest messages (the room may forget far older ones then). */
   onReachedBottom?(): void;
@@ -45,6 +47,7 @@ interface MessageChunkProps {
   now: number;
   canVote: boolean;
   onVote(messageId: number, direction: "upvote" | "downvote"): void;
+  actions: MessageActions | undefined;
 }
 
 function sameChunk(before: MessageChunkProps, after: MessageChunkProps): boolean {
@@ -53,6 +56,7 @@ function sameChunk(before: MessageChunkProps, after: MessageChunkProps): boolean
     before.now === after.now &&
     before.canVote === after.canVote &&
     before.onVote === after.onVote &&
+    before.actions === after.actions &&
     before.messages.length === after.messages.length &&
     before.messages.every((message, index) => message === after.messages[index])
   );
@@ -62,7 +66,7 @@ function sameChunk(before: MessageChunkProps, after: MessageChunkProps): boolean
  * A run of consecutive messages that re-renders only when one of them changed: with
  * thousands held, news about one message costs one chunk, not the whole list.
  */
-const MessageChunk = memo(function MessageChunk({ messages, myId, now, canVote, onVote }: MessageChunkProps) {
+const MessageChunk = memo(function MessageChunk({ messages, myId, now, canVote, onVote, actions }: MessageChunkProps) {
   return messages.map((message) => (
     <MessageItem
       key={`m-${message.id}`}
@@ -71,6 +75,7 @@ const MessageChunk = memo(function MessageChunk({ messages, myId, now, canVote, 
       now={now}
       canVote={canVote}
       onVote={onVote}
+      actions={actions}
     />
   ));
 }, sameChunk);
@@ -83,7 +88,7 @@ const MessageChunk = memo(function MessageChunk({ messages, myId, now, canVote, 
  * is at the bottom (docs/architecture.md, "The web client").
  */
 export function MessageList(props: MessageListProps) {
-  const { messages, outbox, hasMore, joined, myId, username, now, canVote, onVote, onRetry, loadOlder, onReachedBottom } = props;
+  const { messages, outbox, hasMore, joined, myId, username, now, canVote, onVote, onRetry, actions, loadOlder, onReachedBottom } = props;
   const { room = "general", savedScroll, onSaveScroll } = props;
   const scroller = useRef<HTMLDivElement>(null);
   const atBottom = useRef(savedScroll?.atBottom ?? true);
@@ -205,7 +210,7 @@ export function MessageList(props: MessageListProps) {
         </div>
         <ol className="messages" aria-label="Messages">
           {chunks.map((chunk, index) => (
-            <MessageChunk key={index} messages={chunk} myId={myId} now={now} canVote={canVote} onVote={onVote} />
+            <MessageChunk key={index} messages={chunk} myId={myId} now={now} canVote={canVote} onVote={onVote} actions={actions} />
           ))}
           {outbox.map((item) => (
             <OutgoingItem key={`c-${item.clientId}`} item={item} username={username} now={now} onRetry={onRetry} />
