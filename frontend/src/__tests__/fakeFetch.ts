@@ -22,4 +22,4 @@ export function stubFetch(routes: Record<string, FakeAnswer | (() => FakeAnswer)
   return { calls, fetchMock };
 }
 
-export const ALICE = { id: 1, username: "alice", email: "alice@example.com" };
+export const ALICE = { id: 1, username: "alice", email: "alice@example.com", role: "member" as const };
