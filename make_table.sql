@@ -9,7 +9,7 @@ CREATE TABLE alembic_version (
     version_num varchar(32) NOT NULL,
     CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
 );
-INSERT INTO alembic_version (version_num) VALUES ('0003');
+INSERT INTO alembic_version (version_num) VALUES ('0005');
 
 CREATE TABLE users (
     id bigserial NOT NULL,
@@ -18,6 +18,7 @@ CREATE TABLE users (
     password_hash varchar(255) NOT NULL,
     created_at timestamp with time zone NOT NULL,
     email_folded varchar(320) NOT NULL,
+    role varchar(16) DEFAULT 'member' NOT NULL,
     CONSTRAINT pk_users PRIMARY KEY (id)
 );
 CREATE UNIQUE INDEX uq_users_email_folded ON users (email_folded);
@@ -54,6 +55,8 @@ CREATE TABLE messages (
     downvotes integer DEFAULT 0 NOT NULL,
     client_id varchar(64),
     seq bigint NOT NULL,
+    edited_at timestamp with time zone,
+    deleted boolean DEFAULT false NOT NULL,
     CONSTRAINT pk_messages PRIMARY KEY (id),
     CONSTRAINT fk_messages_room_id_rooms FOREIGN KEY (room_id) REFERENCES rooms (id) ON DELETE CASCADE,
     CONSTRAINT fk_messages_author_id_users FOREIGN KEY (author_id) REFERENCES users (id) ON DELETE CASCADE,
@@ -85,13 +88,57 @@ CREATE TABLE room_members (
 );
 CREATE INDEX ix_room_members_room_id ON room_members (room_id);
 
+CREATE TABLE message_versions (
+    id bigserial NOT NULL,
+    message_id bigint NOT NULL,
+    body text NOT NULL,
+    edited_at timestamp with time zone,
+    CONSTRAINT pk_message_versions PRIMARY KEY (id),
+    CONSTRAINT fk_message_versions_message_id_messages FOREIGN KEY (message_id) REFERENCES messages (id) ON DELETE CASCADE
+);
+CREATE INDEX ix_message_versions_message_id ON message_versions (message_id);
+
+CREATE TABLE mutes (
+    room_id bigint NOT NULL,
+    user_id bigint NOT NULL,
+    until timestamp with time zone NOT NULL,
+    reason varchar(200) NOT NULL,
+    moderator_id bigint NOT NULL,
+    created_at timestamp with time zone NOT NULL,
+    CONSTRAINT pk_mutes PRIMARY KEY (room_id, user_id),
+    CONSTRAINT fk_mutes_room_id_rooms FOREIGN KEY (room_id) REFERENCES rooms (id) ON DELETE CASCADE,
+    CONSTRAINT fk_mutes_user_id_users FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE,
+    CONSTRAINT fk_mutes_moderator_id_users FOREIGN KEY (moderator_id) REFERENCES users (id) ON DELETE CASCADE
+);
+CREATE INDEX ix_mutes_user_id ON mutes (user_id);
+
+CREATE TABLE moderation_log (
+    id bigserial NOT NULL,
+    room_id bigint NOT NULL,
+    action varchar(16) NOT NULL,
+    moderator_id bigint NOT NULL,
+    target_id bigint,
+    message_id bigint,
+    reason varchar(200) NOT NULL,
+    until timestamp with time zone,
+    role varchar(16),
+    created_at timestamp with time zone NOT NULL,
+    CONSTRAINT pk_moderation_log PRIMARY KEY (id),
+    CONSTRAINT fk_moderation_log_room_id_rooms FOREIGN KEY (room_id) REFERENCES rooms (id) ON DELETE CASCADE,
+    CONSTRAINT fk_moderation_log_moderator_id_users FOREIGN KEY (moderator_id) REFERENCES users (id) ON DELETE CASCADE,
+    CONSTRAINT fk_moderation_log_target_id_users FOREIGN KEY (target_id) REFERENCES users (id) ON DELETE CASCADE,
+    CONSTRAINT fk_moderation_log_message_id_messages FOREIGN KEY (message_id) REFERENCES messages (id) ON DELETE SET NULL
+);
+CREATE INDEX ix_moderation_log_room_id_id ON moderation_log (room_id, id);
+
 -- Sample data: the same people, messages and votes as make_table.py.
 INSERT INTO rooms (slug, name, seq, created_at) VALUES ('general', 'General', 9, now());
 
-INSERT INTO users (email, email_folded, username, password_hash, created_at) VALUES
-    ('alice@example.com', 'alice@example.com', 'alice', '$argon2id$v=19$m=19456,t=2,p=1$/yS9Hs3fu8qH66Y398oXKg$IS9XXZQ39jVCHRsI2ExKqf6qiaGRB+ENKOU8JHagCFo', now()),
-    ('bob@example.com', 'bob@example.com', 'bob', '$argon2id$v=19$m=19456,t=2,p=1$POLEB35og0Xeq7+pIxEivA$SMiJE5ugZ56YUuZj1fdhN5j3Jhm6QPoQiBZK81wiCwo', now()),
-    ('carol@example.com', 'carol@example.com', 'carol', '$argon2id$v=19$m=19456,t=2,p=1$32l5xJIY9EcNLpNszyrASw$rkAoeAa7NgzNP01W4MajhWRHWxxvjPeDRDCBrWg53kk', now());
+-- alice, the first account, is the admin.
+INSERT INTO users (email, email_folded, username, password_hash, created_at, role) VALUES
+    ('alice@example.com', 'alice@example.com', 'alice', '$argon2id$v=19$m=19456,t=2,p=1$/yS9Hs3fu8qH66Y398oXKg$IS9XXZQ39jVCHRsI2ExKqf6qiaGRB+ENKOU8JHagCFo', now(), 'admin'),
+    ('bob@example.com', 'bob@example.com', 'bob', '$argon2id$v=19$m=19456,t=2,p=1$POLEB35og0Xeq7+pIxEivA$SMiJE5ugZ56YUuZj1fdhN5j3Jhm6QPoQiBZK81wiCwo', now(), 'member'),
+    ('carol@example.com', 'carol@example.com', 'carol', '$argon2id$v=19$m=19456,t=2,p=1$32l5xJIY9EcNLpNszyrASw$rkAoeAa7NgzNP01W4MajhWRHWxxvjPeDRDCBrWg53kk', now(), 'member');
 
 -- seq: each message took one number when sent (1-4); the five votes took 5-9.
 INSERT INTO messages (room_id, author_id, body, created_at, upvotes, downvotes, client_id, seq) VALUES

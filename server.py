@@ -4,6 +4,8 @@
 with several processes run once before starting them (with CHATROOM_AUTO_MIGRATE=0).
 `python server.py --wait-for-migrations` waits until the database is at the latest schema
 (a Kubernetes initContainer, so replicas start only after the migration Job).
+`python server.py --make-admin <username>` makes that account an admin and exits, for servers
+whose first account (the admin) is gone.
 
 Configuration comes from the environment (see docs/operations.md).
 """
@@ -68,6 +70,27 @@ def wait_for_migrations(database_url: str, timeout: float = 600.0) -> bool:
         engine.dispose()
 
 
+def make_admin(config: Config, username: str) -> int:
+    """Promote an account to admin from the shell; 1 when there is no such account."""
+    from chatroom.errors import ChatError
+    from chatroom.extensions import db
+    from chatroom.services import moderation
+
+    if config.auto_migrate:
+        upgrade(config.database_url)
+    db.init(config)
+    try:
+        with db.session() as s:
+            user = moderation.make_admin(s, username)
+    except ChatError as exc:
+        print(f"--make-admin: {exc.message}", file=sys.stderr)
+        return 1
+    finally:
+        db.dispose()
+    print(f"{user.username} is now an admin", flush=True)
+    return 0
+
+
 def main() -> int:
     try:
         config = Config.from_env(async_mode=ASYNC_MODE)
@@ -81,6 +104,11 @@ def main() -> int:
         return 2
     if sys.argv[1:] == ["--wait-for-migrations"]:
         return 0 if wait_for_migrations(config.database_url) else 1
+    if sys.argv[1:2] == ["--make-admin"]:
+        if len(sys.argv) != 3:
+            print("usage: server.py --make-admin <username>", file=sys.stderr)
+            return 2
+        return make_admin(config, sys.argv[2])
     if sys.argv[1:] == ["--migrate-only"]:
         upgrade(config.database_url)
         print("Chatroom database migrated", flush=True)

@@ -11,14 +11,14 @@ from typing import Any
 from flask import current_app
 
 from chatroom import metrics
-from chatroom.channels import room_channel, session_channel
+from chatroom.channels import room_channel, session_channel, user_channel
 from chatroom.extensions import socketio
 from chatroom.realtime import sessions
 
 log = logging.getLogger(__name__)
 
 
-__all__ = ["Publisher", "flush", "publish", "session_ended"]
+__all__ = ["Publisher", "flush", "publish", "session_ended", "to_user"]
 
 
 # A message's vote totals go out at most once per interval; further changes of it within
@@ -72,7 +72,10 @@ class Publisher:
         by_room: dict[str, list[Change]] = {}
         for event, payload in broadcasts:
             by_room.setdefault(payload["room"], []).append((event, payload))
-            (metrics.MESSAGES if event == "data" else metrics.VOTES).inc()
+            if event == "data":
+                metrics.MESSAGES.inc()
+            elif event == "vote":
+                metrics.VOTES.inc()
         with self._lock:
             frames = [self._decide(room, changes) for room, changes in by_room.items()]
         for frame in frames:
@@ -138,7 +141,7 @@ class Publisher:
 
 
 def _send(room: str, changes: list[Change], covers: list[list[int]] | None) -> None:
-    """One event: a plain `data`/`vote` for a single change, else a `batch` in seq order."""
+    """One event: a plain `data`/`vote`/`update` for a single change, else a `batch` in seq order."""
     if len(changes) == 1 and covers is None:
         _broadcast(room, *changes[0])
         return
@@ -146,6 +149,7 @@ def _send(room: str, changes: list[Change], covers: list[list[int]] | None) -> N
         "room": room,
         "data": [payload for event, payload in changes if event == "data"],
         "vote": [payload for event, payload in changes if event == "vote"],
+        "update": [payload for event, payload in changes if event == "update"],
     }
     if covers is not None:
         batch["covers"] = covers
@@ -198,3 +202,11 @@ def session_ended(token_hash: str) -> None:
     config = current_app.extensions["chatroom.config"]
     if config.redis_url:
         sessions.publish_session_end(config.redis_url, config.redis_prefix, token_hash)
+
+
+def to_user(user_id: int, event: str, payload: dict[str, Any]) -> None:
+    """Send `event` to every socket of one person, in every process (their `user:<id>` room)."""
+    try:
+        socketio.emit(event, payload, to=user_channel(user_id))
+    except Exception:  # the change is committed; the person learns of it from acks and `join`
+        log.warning("sending %s to user %s failed", event, user_id, exc_info=True)

@@ -241,6 +241,12 @@ class Config(BaseSettings):
         "clean disconnect stay in their rooms' `online`. Each process refreshes its own sockets every quarter of "
         "it; an entry two refreshes late is dropped.",
     )
+    edit_window_seconds: int = Field(
+        900,
+        ge=0,
+        validation_alias="CHATROOM_EDIT_WINDOW",
+        description="Seconds after sending during which authors may edit their message (deleting has no limit).",
+    )
     # Set by tests only; no environment variable.
     testing: bool = False
 
@@ -264,6 +270,7 @@ class Config(BaseSettings):
             "max_connections_per_address",
             "header_timeout_seconds",
             "presence_timeout_seconds",
+            "edit_window_seconds",
         }
     )
 

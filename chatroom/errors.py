@@ -12,6 +12,7 @@ HTTP_STATUS = {
     "unauthorized": 401,
     "bad_credentials": 401,
     "forbidden": 403,
+    "muted": 403,
     "not_found": 404,
     "method_not_allowed": 405,
     "taken": 409,

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     DateTime,
     ForeignKey,
@@ -16,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     func,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -51,6 +53,8 @@ class User(Base):
     username: Mapped[str] = mapped_column(String(32))
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # member, moderator or admin (chatroom.services.roles); the first account is the admin.
+    role: Mapped[str] = mapped_column(String(16), default="member", server_default="member")
 
     __table_args__ = (
         # Uniqueness lives in the database, so two racing sign-ups cannot both win.
@@ -108,8 +112,12 @@ class Message(Base):
     upvotes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     downvotes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     client_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    # Room sequence number of this message's latest change (creation or vote total).
+    # Room sequence number of this message's latest change (creation, vote total, edit, delete).
     seq: Mapped[int] = mapped_column(BigInteger)
+    # When the body was last edited (null when never); earlier bodies are in message_versions.
+    edited_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # A deleted message keeps its body and votes here; clients get a tombstone (wire.message_dict).
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     author: Mapped[User] = relationship(lazy="joined")
 
@@ -131,3 +139,53 @@ class Vote(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     __table_args__ = (CheckConstraint("value IN (1, -1)", name="value_is_one_or_minus_one"),)
+
+
+class MessageVersion(Base):
+    """An earlier body of an edited message: the body it had, and when that body was written
+    by an edit (null for the original)."""
+
+    __tablename__ = "message_versions"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"), index=True)
+    body: Mapped[str] = mapped_column(Text)
+    edited_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class Mute(Base):
+    """A person who may not send in a room until `until`. One row per person and room; a row
+    whose `until` has passed is a mute that ended by itself."""
+
+    __tablename__ = "mutes"
+
+    room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True)
+    until: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    reason: Mapped[str] = mapped_column(String(200))
+    moderator_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ModerationEntry(Base):
+    """One line of a room's public moderation log."""
+
+    __tablename__ = "moderation_log"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id", ondelete="CASCADE"))
+    action: Mapped[str] = mapped_column(String(16))  # delete, mute, unmute, role
+    moderator_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    target_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=True)
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"), nullable=True)
+    reason: Mapped[str] = mapped_column(String(200))
+    until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # The role given, for `role` entries.
+    role: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    moderator: Mapped[User] = relationship(foreign_keys=[moderator_id], lazy="joined")
+    target: Mapped[User | None] = relationship(foreign_keys=[target_id], lazy="joined")
+
+    # The log of a room, newest first, paged by id.
+    __table_args__ = (Index("ix_moderation_log_room_id_id", "room_id", "id"),)

@@ -23,6 +23,10 @@ SIGNUPS_PER_IP = "20/hour"
 JOINS_PER_USER = "120/minute"
 HISTORY_PAGES_PER_USER = "120/minute"
 VOTES_PER_USER = "60/minute"
+# Edits and deletes together; each one is broadcast to the whole room.
+EDITS_PER_USER = "30/minute"
+# Mutes and unmutes together, per moderator.
+MUTES_PER_USER = "30/minute"
 ROOM_CREATIONS_PER_USER = "5/hour"
 
 log = logging.getLogger(__name__)
@@ -35,6 +39,8 @@ class SocketRateLimits:
         self._join_limit: RateLimitItem = parse(JOINS_PER_USER)
         self._history_limit: RateLimitItem = parse(HISTORY_PAGES_PER_USER)
         self._vote_limit: RateLimitItem = parse(VOTES_PER_USER)
+        self._edit_limit: RateLimitItem = parse(EDITS_PER_USER)
+        self._mute_limit: RateLimitItem = parse(MUTES_PER_USER)
 
     def init(self, config: Config) -> None:
         self._limiter = (
@@ -76,6 +82,14 @@ class SocketRateLimits:
     def hit_vote(self, user_id: int) -> None:
         """Count one vote; raise rate_limited when the user's budget is spent."""
         self._charge(self._vote_limit, "votes", user_id, "too many votes; wait a minute")
+
+    def hit_edit(self, user_id: int) -> None:
+        """Count one edit or delete; raise rate_limited when the user's budget is spent."""
+        self._charge(self._edit_limit, "edits", user_id, "too many edits and deletes; wait a minute")
+
+    def hit_mute(self, user_id: int) -> None:
+        """Count one mute or unmute; raise rate_limited when the user's budget is spent."""
+        self._charge(self._mute_limit, "mutes", user_id, "too many mutes; wait a minute")
 
     def _charge(self, item: RateLimitItem, kind: str, user_id: int, message: str) -> None:
         if self._limiter is None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt, StrictStr
 from pydantic.json_schema import SkipJsonSchema
@@ -29,6 +29,11 @@ ROOM_TOPIC_MAX_CHARS = 200
 # indicator for TYPING_SHOW_SECONDS after the last one.
 TYPING_INTERVAL_SECONDS = 3
 TYPING_SHOW_SECONDS = 6
+# Moderation: reasons are 1-200 characters after trimming; a mute lasts 1 minute to 30 days.
+REASON_MAX_CHARS = 200
+MUTE_MAX_MINUTES = 43_200
+
+Role = Literal["member", "moderator", "admin"]
 
 
 def _storable(value: str) -> str:
@@ -101,6 +106,44 @@ class CreateRoomIn(Payload):
     topic: Annotated[Text, Field(max_length=ROOM_TOPIC_MAX_CHARS)] | None = None
 
 
+class EditIn(Payload):
+    message_id: PositiveId
+    # The body rules are those of `data`, checked by the service.
+    body: Annotated[Text, Field(max_length=1_000_000)]
+
+
+class DeleteIn(Payload):
+    message_id: PositiveId
+    # 1-200 characters after trimming when required: the service's business.
+    reason: Annotated[Text, Field(max_length=10_000)] | None = None
+
+
+class MuteIn(Payload):
+    room: RoomSlug
+    username: Annotated[Text, Field(min_length=1, max_length=64)]
+    minutes: Annotated[StrictInt, Field(ge=1, le=MUTE_MAX_MINUTES)]
+    reason: Annotated[Text, Field(max_length=10_000)]
+
+
+class UnmuteIn(Payload):
+    room: RoomSlug
+    username: Annotated[Text, Field(min_length=1, max_length=64)]
+    reason: Annotated[Text, Field(max_length=10_000)] | None = None
+
+
+class RoleIn(Payload):
+    # Anything: the service checks who asks (forbidden) before what is asked (invalid).
+    role: Any = Field(None, json_schema_extra={"enum": ["member", "moderator"]})
+    reason: Annotated[Text, Field(max_length=10_000)] | None = None
+
+
+class ModerationQuery(Payload):
+    """`GET /api/rooms/<slug>/moderation`: values arrive as text."""
+
+    before: Annotated[int, Field(ge=1)] | None = None
+    limit: Annotated[int, Field(ge=1)] = PAGE_SIZE
+
+
 class HistoryQuery(Payload):
     """The HTTP query string form of HistoryIn: values arrive as text."""
 
@@ -131,6 +174,7 @@ class UserOut(BaseModel):
     username: str
     email: str
     created_at: str
+    role: Role
 
 
 class UserPayload(BaseModel):
@@ -141,6 +185,7 @@ class MeOut(BaseModel):
     id: int
     username: str
     email: str
+    role: Role
 
 
 class MePayload(BaseModel):
@@ -166,6 +211,8 @@ class MessageOut(BaseModel):
     my_vote: VoteValue = Field(description="The reader's own vote; always 0 in live broadcasts.")
     client_id: str | None
     seq: int
+    edited_at: str | None = Field(description="When the body was last edited; null when never.")
+    deleted: bool = Field(description="A tombstone: body is empty and the votes are shown as 0.")
 
 
 class PageOut(BaseModel):
@@ -198,6 +245,11 @@ class OnlineUser(BaseModel):
     username: str
 
 
+class MuteState(BaseModel):
+    until: str
+    reason: str
+
+
 class JoinAck(BaseModel):
     ok: Literal[True]
     room: RoomOut
@@ -207,6 +259,9 @@ class JoinAck(BaseModel):
     reset: bool = False
     online: list[OnlineUser] = Field(
         default_factory=list, description="The people with a socket in the room, in any process, the joiner included."
+    )
+    muted: MuteState | None = Field(
+        default=None, description="The reader's own mute in this room while it lasts, else null."
     )
 
 
@@ -292,7 +347,62 @@ class BatchEvent(BaseModel):
     room: str
     data: list[MessageOut]
     vote: list[VoteEvent]
+    update: list[MessageOut] = Field(default_factory=list, description="Edited and deleted messages (`update`).")
     covers: SkipJsonSchema[None] | list[tuple[int, int]] = Field(
         default=None,
         description="Inclusive seq ranges the batch accounts for, when paced votes replaced earlier changes.",
     )
+
+
+class VersionOut(BaseModel):
+    body: str
+    edited_at: str | None
+
+
+class VersionsOut(BaseModel):
+    """`GET /api/messages/<id>/history`: every version, oldest first, the current one last."""
+
+    versions: list[VersionOut]
+
+
+class ModerationEntryOut(BaseModel):
+    """The moderation log entry E."""
+
+    id: int
+    action: Literal["delete", "mute", "unmute", "role"]
+    moderator: AuthorOut
+    target: AuthorOut | None
+    message_id: int | None
+    reason: str
+    until: str | None
+    role: Literal["member", "moderator"] | None = Field(default=None, description="The role given (`role` entries).")
+    created_at: str
+
+
+class ModerationLogOut(BaseModel):
+    entries: list[ModerationEntryOut]
+    has_more: bool
+
+
+class MutedEvent(BaseModel):
+    """Server-to-client `muted`, to the muted person's own sockets."""
+
+    room: str
+    until: str
+    reason: str
+
+
+class UnmutedEvent(BaseModel):
+    """Server-to-client `unmuted`, to the person's own sockets."""
+
+    room: str
+
+
+class MuteAck(BaseModel):
+    ok: Literal[True]
+    entry: ModerationEntryOut
+
+
+class UnmuteAck(BaseModel):
+    ok: Literal[True]
+    entry: ModerationEntryOut | None = Field(description="The log entry; null when the person was not muted.")

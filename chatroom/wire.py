@@ -15,7 +15,13 @@ def iso(moment: datetime) -> str:
 
 
 def user_view(user: User) -> dict[str, Any]:
-    return {"id": user.id, "username": user.username, "email": user.email, "created_at": iso(user.created_at)}
+    return {
+        "id": user.id,
+        "username": user.username,
+        "email": user.email,
+        "created_at": iso(user.created_at),
+        "role": user.role,
+    }
 
 
 def room_view(room: Room) -> dict[str, Any]:
@@ -26,6 +32,7 @@ def message_view(message: Message, room_slug: str, my_vote: int = 0) -> dict[str
     return message_dict(
         message.id, room_slug, message.body, message.author.id, message.author.username, message.created_at,
         message.upvotes, message.downvotes, message.client_id, message.seq, my_vote,
+        edited_at=message.edited_at, deleted=message.deleted,
     )  # fmt: skip
 
 
@@ -41,8 +48,14 @@ def message_dict(
     client_id: str | None,
     seq: int,
     my_vote: int,
+    *,
+    edited_at: datetime | None = None,
+    deleted: bool = False,
 ) -> dict[str, Any]:
-    """The message shape M."""
+    """The message shape M. A deleted message is a tombstone: its body and votes stay in the
+    database (moderators read its versions) but are shown as empty and 0."""
+    if deleted:
+        body, upvotes, downvotes, my_vote = "", 0, 0, 0
     return {
         "id": message_id,
         "room": room_slug,
@@ -55,4 +68,6 @@ def message_dict(
         "my_vote": my_vote,
         "client_id": client_id,
         "seq": seq,
+        "edited_at": iso(edited_at) if edited_at is not None else None,
+        "deleted": deleted,
     }

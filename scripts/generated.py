@@ -57,6 +57,15 @@ WIRE_MODELS: list[type[BaseModel]] = [
     schemas.UnreadEvent,
     schemas.PresenceEvent,
     schemas.TypingEvent,
+    schemas.MuteState,
+    schemas.VersionOut,
+    schemas.VersionsOut,
+    schemas.ModerationEntryOut,
+    schemas.ModerationLogOut,
+    schemas.MutedEvent,
+    schemas.UnmutedEvent,
+    schemas.MuteAck,
+    schemas.UnmuteAck,
 ]
 
 # Name in the client -> (value, what it is).
@@ -80,6 +89,8 @@ LIMITS: dict[str, tuple[int | str, str]] = {
         schemas.TYPING_SHOW_SECONDS,
         "How long a client shows a typing indicator after the last one.",
     ),
+    "REASON_MAX_CHARS": (schemas.REASON_MAX_CHARS, "Longest moderation reason, in characters after trimming."),
+    "MUTE_MAX_MINUTES": (schemas.MUTE_MAX_MINUTES, "The longest mute, in minutes (30 days)."),
 }
 
 HEADER = """\

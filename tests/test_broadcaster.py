@@ -64,3 +64,20 @@ def test_a_send_that_blocks_holds_up_neither_another_publish_nor_the_pacing_time
         release.set()
         stuck.join(timeout=10)
     assert sent.get(timeout=10)[:2] == ("slow", "data")
+
+
+def test_updates_go_out_at_once_and_in_the_batch_update_list(monkeypatch: pytest.MonkeyPatch) -> None:
+    sent: list[tuple[str, str, dict[str, Any]]] = []
+    monkeypatch.setattr(broadcaster, "_broadcast", lambda room, event, payload: sent.append((room, event, payload)))
+    publisher = broadcaster.Publisher(clock=lambda: 1000.0)
+    edited = {"id": 7, "room": "updates", "body": "edited", "seq": 3}
+    publisher.publish([("update", edited)])
+    data = {"id": 8, "room": "updates", "body": "new", "seq": 4}
+    deleted = {"id": 7, "room": "updates", "body": "", "deleted": True, "seq": 6}
+    publisher.publish([("data", data), vote(8, 5, room="updates"), ("update", deleted)])
+    assert sent[0] == ("updates", "update", edited)
+    assert sent[1] == (
+        "updates",
+        "batch",
+        {"room": "updates", "data": [data], "vote": [vote(8, 5, room="updates")[1]], "update": [deleted]},
+    )

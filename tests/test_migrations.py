@@ -254,3 +254,42 @@ def test_existing_users_become_members_of_general_with_nothing_unread(empty_db_u
     assert room[1] is not None
     downgrade(empty_db_url, "0002")
     upgrade(empty_db_url)
+
+
+def test_existing_accounts_become_members_and_the_oldest_the_admin(empty_db_url: str) -> None:
+    """Upgrading today's schema with data: roles, and messages that are neither edited nor deleted."""
+    upgrade(empty_db_url, "0003")
+    engine = create_engine(empty_db_url)
+    with engine.begin() as connection:
+        # Inserted in an order other than their age, so the oldest is not the lowest id.
+        for name, created in (("newer", "2026-06-01 10:00:00"), ("oldest", "2025-01-01 10:00:00"), ("newest", "2026-11-01 10:00:00")):
+            connection.execute(
+                text(
+                    "INSERT INTO users (email, email_folded, username, password_hash, created_at) "
+                    "VALUES (:email, :email, :name, 'hash', :created)"
+                ),
+                {"email": f"{name}@example.com", "name": name, "created": created},
+            )
+        ids = dict(connection.execute(text("SELECT username, id FROM users")).all())
+        connection.execute(
+            text(
+                "INSERT INTO messages (room_id, author_id, body, created_at, upvotes, downvotes, seq) "
+                "SELECT id, :author, 'before the upgrade', CURRENT_TIMESTAMP, 1, 0, 1 FROM rooms WHERE slug = 'general'"
+            ),
+            {"author": ids["newer"]},
+        )
+    upgrade(empty_db_url)
+    with engine.connect() as connection:
+        roles = dict(connection.execute(text("SELECT username, role FROM users")).all())
+        message = connection.execute(text("SELECT body, upvotes, edited_at, deleted FROM messages")).one()
+        tables = [
+            connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
+            for table in ("message_versions", "mutes", "moderation_log")
+        ]
+    engine.dispose()
+    assert roles == {"newer": "member", "oldest": "admin", "newest": "member"}
+    assert (message[0], message[1], message[2], bool(message[3])) == ("before the upgrade", 1, None, False)
+    assert tables == [0, 0, 0]
+    downgrade(empty_db_url, "0003")
+    upgrade(empty_db_url)
+

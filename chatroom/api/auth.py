@@ -103,7 +103,12 @@ def logout() -> tuple[str, int]:
 def me() -> tuple[Response, int]:
     if not current_user.is_authenticated:
         raise ChatError("unauthorized", "log in first")
-    user = {"id": current_user.id, "username": current_user.username, "email": current_user.email}
+    user = {
+        "id": current_user.id,
+        "username": current_user.username,
+        "email": current_user.email,
+        "role": current_user.role,
+    }
     return jsonify({"user": user}), 200
 
 

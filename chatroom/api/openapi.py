@@ -13,12 +13,15 @@ from chatroom.schemas import (
     ErrorOut,
     LoginIn,
     MePayload,
+    ModerationLogOut,
     PageOut,
+    RoleIn,
     RoomPayload,
     RoomsOut,
     SignupIn,
     StatusOut,
     UserPayload,
+    VersionsOut,
 )
 
 bp = Blueprint("openapi", __name__)
@@ -28,12 +31,17 @@ _MODELS: list[type[BaseModel]] = [
     LoginIn,
     UserPayload,
     MePayload,
+    ModerationLogOut,
     PageOut,
+    RoleIn,
     CreateRoomIn,
     RoomsOut,
     RoomPayload,
     ErrorOut,
     StatusOut,
+    VersionsOut,
+    RoleIn,
+    ModerationLogOut,
 ]
 
 
@@ -126,6 +134,37 @@ def build_spec() -> dict[str, Any]:
                         {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1}},
                     ],
                     "responses": {"200": _json(PageOut, "messages"), **_errors(400, 401, 404, 503)},
+                }
+            },
+            "/api/rooms/{slug}/moderation": {
+                "get": {
+                    "summary": "The room's public moderation log, newest first",
+                    "security": cookie,
+                    "parameters": [
+                        {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}},
+                        {"name": "before", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+                        {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+                    ],
+                    "responses": {"200": _json(ModerationLogOut, "entries"), **_errors(400, 401, 404, 503)},
+                }
+            },
+            "/api/messages/{message_id}/history": {
+                "get": {
+                    "summary": "Every version of a message, oldest first, the current one last",
+                    "security": cookie,
+                    "parameters": [
+                        {"name": "message_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+                    ],
+                    "responses": {"200": _json(VersionsOut, "versions"), **_errors(400, 401, 404, 503)},
+                }
+            },
+            "/api/users/{username}/role": {
+                "post": {
+                    "summary": "Make someone a member or a moderator (admins only)",
+                    "security": cookie,
+                    "requestBody": _body(RoleIn),
+                    "parameters": [{"name": "username", "in": "path", "required": True, "schema": {"type": "string"}}],
+                    "responses": {"200": _json(UserPayload, "the user"), **_errors(400, 401, 403, 404, 413, 503)},
                 }
             },
             "/healthz": {

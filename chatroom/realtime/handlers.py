@@ -27,8 +27,21 @@ from chatroom.extensions import db
 from chatroom.jsondepth import MAX_DEPTH, TooDeepArgument
 from chatroom.ratelimits import socket_limits
 from chatroom.realtime.presence import presence
-from chatroom.schemas import TYPING_INTERVAL_SECONDS, HistoryIn, JoinIn, Payload, ReadIn, RoomIn, SendIn, VoteIn
-from chatroom.services import accounts, messages, rooms, votes
+from chatroom.schemas import (
+    TYPING_INTERVAL_SECONDS,
+    DeleteIn,
+    EditIn,
+    HistoryIn,
+    JoinIn,
+    MuteIn,
+    Payload,
+    ReadIn,
+    RoomIn,
+    SendIn,
+    UnmuteIn,
+    VoteIn,
+)
+from chatroom.services import accounts, messages, moderation, rooms, votes
 from chatroom.services.rooms import get_room
 from chatroom.services.writer import GroupWriter
 
@@ -125,6 +138,7 @@ def register(socketio: SocketIO, config: Config, writer: GroupWriter) -> None:
             # as a broadcast, so nothing falls between the snapshot and the live stream.
             server.enter_room(sid, channels.room_channel(data.room), namespace=NAMESPACE)
             joined = messages.join_room(s, user.id, data.room, data.after_seq)
+            muted = moderation.active_mute(s, user.id, data.room)
         online = presence.join(sid, user.id, user.username, data.room)
         return {
             "ok": True,
@@ -134,6 +148,7 @@ def register(socketio: SocketIO, config: Config, writer: GroupWriter) -> None:
             "seq": joined.seq,
             "reset": joined.reset,
             "online": online,
+            "muted": muted,
         }
 
     @event("leave", RoomIn)
@@ -175,6 +190,32 @@ def register(socketio: SocketIO, config: Config, writer: GroupWriter) -> None:
     def on_data(_sid: str, user: accounts.SessionUser, data: SendIn) -> Ack:
         sent = messages.send_message(writer, user, data.room, data.body, data.client_id)
         return {"ok": True, "message": sent.message}
+
+    @event("edit", EditIn)
+    def on_edit(_sid: str, user: accounts.SessionUser, data: EditIn) -> Ack:
+        socket_limits.hit_edit(user.id)
+        edited = messages.edit_message(writer, user, data.message_id, data.body, config.edit_window_seconds)
+        return {"ok": True, "message": edited.message}
+
+    @event("delete", DeleteIn)
+    def on_delete(_sid: str, user: accounts.SessionUser, data: DeleteIn) -> Ack:
+        socket_limits.hit_edit(user.id)
+        deleted = messages.delete_message(writer, user, data.message_id, data.reason)
+        return {"ok": True, "message": deleted.message}
+
+    @event("mute", MuteIn)
+    def on_mute(_sid: str, user: accounts.SessionUser, data: MuteIn) -> Ack:
+        socket_limits.hit_mute(user.id)
+        with db.session() as s:
+            entry = moderation.mute(s, user, data.room, data.username, data.minutes, data.reason)
+        return {"ok": True, "entry": entry}
+
+    @event("unmute", UnmuteIn)
+    def on_unmute(_sid: str, user: accounts.SessionUser, data: UnmuteIn) -> Ack:
+        socket_limits.hit_mute(user.id)
+        with db.session() as s:
+            entry = moderation.unmute(s, user, data.room, data.username, data.reason)
+        return {"ok": True, "entry": entry}
 
     @event("upvote", VoteIn)
     def on_upvote(_sid: str, user: accounts.SessionUser, data: VoteIn) -> Ack:

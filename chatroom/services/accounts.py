@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -33,6 +33,9 @@ class SessionUser:
     username: str
     email: str
     token: str
+    # As read when the session was resumed: fine for showing, never for permission checks,
+    # which read the role from the database (services.moderation.role_of).
+    role: str = "member"
 
     is_authenticated = True
     is_active = True
@@ -98,6 +101,8 @@ def sign_up(session: Session, email: str, username: str, password: str) -> User:
         session.flush()
         # Everyone is a member of `general` from sign-up, in the same transaction.
         rooms.add_member(session, user.id, rooms.GENERAL)
+        if _first_account(session, user.id):
+            user.role = "admin"
         session.commit()
     except IntegrityError:
         # Lost a race with an identical sign-up: report it as the check above would have.
@@ -105,6 +110,29 @@ def sign_up(session: Session, email: str, username: str, password: str) -> User:
         _raise_if_taken(session, folded, username)
         raise
     return user
+
+
+# Any constant: the key of the PostgreSQL advisory lock that first sign-ups queue on.
+_FIRST_ACCOUNT_LOCK = 0x63686174
+
+
+def _first_account(session: Session, user_id: int) -> bool:
+    """Whether the account just inserted (uncommitted) is the server's first, race-safely.
+
+    Call inside the sign-up's transaction, after the insert. On SQLite the transaction holds
+    the database's write lock (BEGIN IMMEDIATE), so no other sign-up is in between. On
+    PostgreSQL two first sign-ups cannot see each other's uncommitted rows; they queue on a
+    transaction-scoped advisory lock, and the second then sees the first's committed account.
+    The lock is taken only while no other account is visible, i.e. on an empty server.
+    """
+    others = select(User.id).where(User.id != user_id).limit(1)
+    if session.scalar(others) is not None:
+        return False
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _FIRST_ACCOUNT_LOCK})
+        # A new statement: under read committed it sees what committed while we waited.
+        return session.scalar(others) is None
+    return True
 
 
 def _raise_if_taken(session: Session, folded_email: str, username: str) -> None:
@@ -134,7 +162,7 @@ def start_session(session: Session, user: User) -> SessionUser:
     token = secrets.token_urlsafe(32)
     session.add(AuthSession(token_hash=hash_token(token), user_id=user.id))
     session.commit()
-    return SessionUser(id=user.id, username=user.username, email=user.email, token=token)
+    return SessionUser(id=user.id, username=user.username, email=user.email, token=token, role=user.role)
 
 
 def end_oldest_sessions(session: Session, user_id: int, keep: int) -> list[str]:
@@ -194,7 +222,7 @@ def resume_session(session: Session, token: str, idle_timeout: int, absolute_tim
         row.last_seen_at = now
         session.commit()
     user = row.user
-    return SessionUser(id=user.id, username=user.username, email=user.email, token=token)
+    return SessionUser(id=user.id, username=user.username, email=user.email, token=token, role=user.role)
 
 
 def _aware(moment: datetime) -> datetime:

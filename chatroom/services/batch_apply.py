@@ -1,4 +1,4 @@
-"""Group commit: apply a batch of sends and votes in one transaction.
+"""Group commit: apply a batch of sends, votes, edits and deletes in one transaction.
 
 Each change in a room takes the next number of the room's sequence (docs/protocol.md).
 A batch takes all the numbers it needs from each room in one UPDATE, which holds the room
@@ -22,16 +22,21 @@ from sqlalchemy import Table, and_, bindparam, delete, insert, select, text, tup
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from chatroom.models import Message, Room, Vote, utcnow
+from chatroom.errors import ChatError
+from chatroom.models import Message, MessageVersion, ModerationEntry, Mute, Room, User, Vote, utcnow
 from chatroom.schemas import MAX_ID
 from chatroom.services.batch_plan import (
+    Change,
     CurrentRows,
+    DeleteOp,
+    EditOp,
     NewSend,
     Op,
     Outcome,
     Plan,
     SendOp,
     Sent,
+    Target,
     VoteOp,
     VoteResult,
     fold_votes,
@@ -41,7 +46,7 @@ from chatroom.services.batch_plan import (
 from chatroom.services.rooms import SLUG_RE
 from chatroom.wire import message_dict
 
-__all__ = ["Applied", "Op", "Outcome", "SendOp", "Sent", "VoteOp", "VoteResult", "apply_batch"]
+__all__ = ["Applied", "DeleteOp", "EditOp", "Op", "Outcome", "SendOp", "Sent", "VoteOp", "VoteResult", "apply_batch"]
 
 # A batch that loses a uniqueness race (the same client_id stored by another process between
 # our read and our insert) is read and planned again; the rows it lost to are then found.
@@ -72,11 +77,18 @@ def apply_batch(session: Session, ops: list[Op], budgets: Mapping[int, int] | No
             applied = _apply(session, ops, budgets or {})
             session.commit()
             return applied
-        except IntegrityError:
+        except (IntegrityError, _Stale) as exc:
             session.rollback()
             if attempt == ATTEMPTS:
+                if isinstance(exc, _Stale):
+                    raise ChatError("unavailable", "the message changed meanwhile; try again") from exc
                 raise
             attempt += 1
+
+
+class _Stale(Exception):
+    """A message the batch edits, deletes or votes on changed between its read and the room
+    lock (another process): the batch is rolled back and planned again from fresh rows."""
 
 
 def _stored_by_client_ids(session: Session, keys: set[tuple[int, str]]) -> dict[tuple[int, str], Sent]:
@@ -99,7 +111,26 @@ def _view(message: Message, slug: str, my_vote: int) -> dict[str, Any]:
     return message_dict(
         message.id, slug, message.body, message.author_id, message.author.username, message.created_at,
         message.upvotes, message.downvotes, message.client_id, message.seq, my_vote,
+        edited_at=message.edited_at, deleted=message.deleted,
     )  # fmt: skip
+
+
+def _targets(session: Session, ids: set[int]) -> dict[int, Target]:
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(Message.id, Message.room_id, Room.slug, Message.author_id, Message.created_at, Message.deleted)
+        .join(Room, Room.id == Message.room_id)
+        .where(Message.id.in_(ids))
+    )
+    return {
+        message_id: Target(room_id, slug, author_id, created_at, bool(deleted))
+        for message_id, room_id, slug, author_id, created_at, deleted in rows
+    }
+
+
+def _target_ids(ops: list[Op]) -> set[int]:
+    return {op.message_id for op in ops if isinstance(op, VoteOp | EditOp | DeleteOp) and op.message_id <= MAX_ID}
 
 
 def _read_rows(session: Session, ops: list[Op]) -> CurrentRows:
@@ -110,20 +141,38 @@ def _read_rows(session: Session, ops: list[Op]) -> CurrentRows:
             slug: room_id for slug, room_id in session.execute(select(Room.slug, Room.id).where(Room.slug.in_(slugs)))
         }
     client_ids = {(op.author.id, op.client_id) for op in ops if isinstance(op, SendOp) and op.client_id}
-    target_ids = {op.message_id for op in ops if isinstance(op, VoteOp) and op.message_id <= MAX_ID}
-    targets: dict[int, tuple[int, str]] = {}
-    if target_ids:
+    targets = _targets(session, _target_ids(ops))
+    voted = {op.message_id for op in ops if isinstance(op, VoteOp)}
+    vote_targets = {m: (t.room_id, t.slug) for m, t in targets.items() if m in voted}
+    actors = {op.actor.id for op in ops if isinstance(op, DeleteOp)}
+    roles: dict[int, str] = {}
+    if actors:
+        roles = {user_id: role for user_id, role in session.execute(select(User.id, User.role).where(User.id.in_(actors)))}
+    senders = {op.author.id for op in ops if isinstance(op, SendOp)}
+    now = utcnow()
+    mutes: dict[tuple[int, int], datetime] = {}
+    if senders and room_ids:
+        # Mutes live in the database, so every process enforces one set anywhere.
         rows = session.execute(
-            select(Message.id, Message.room_id, Room.slug)
-            .join(Room, Room.id == Message.room_id)
-            .where(Message.id.in_(target_ids))
+            select(Mute.user_id, Mute.room_id, Mute.until).where(
+                Mute.user_id.in_(senders), Mute.room_id.in_(room_ids.values()), Mute.until > now
+            )
         )
-        targets = {message_id: (room_id, slug) for message_id, room_id, slug in rows}
-    return CurrentRows(room_ids, _stored_by_client_ids(session, client_ids), targets)
+        mutes = {(user_id, room_id): until for user_id, room_id, until in rows}
+    return CurrentRows(
+        room_ids,
+        _stored_by_client_ids(session, client_ids),
+        vote_targets,
+        targets=targets,
+        roles=roles,
+        mutes=mutes,
+        now=now,
+    )
 
 
 def _apply(session: Session, ops: list[Op], budgets: Mapping[int, int]) -> Applied:
-    plan = plan_batch(ops, _read_rows(session, ops), budgets)
+    rows = _read_rows(session, ops)
+    plan = plan_batch(ops, rows, budgets)
     # Take the sequence numbers room by room, in id order, so that two batches never wait
     # on each other's rooms crosswise.
     first_seqs: dict[int, int] = {}
@@ -132,7 +181,12 @@ def _apply(session: Session, ops: list[Op], budgets: Mapping[int, int]) -> Appli
             update(Room).where(Room.id == room_id).values(seq=Room.seq + count).returning(Room.seq)
         ).scalar_one()
         first_seqs[room_id] = int(last) - count + 1
-    send_seqs, vote_seqs = plan.number(first_seqs)
+    changed = {change.op.message_id for change in plan.changes} | set(plan.current.values())
+    if changed and _targets(session, changed) != {m: rows.targets[m] for m in changed}:
+        # Read again under the room locks: another process deleted one of them meanwhile.
+        # (Votes check their message as they update it: _apply_votes.)
+        raise _Stale
+    send_seqs, vote_seqs, change_seqs = plan.number_all(first_seqs)
 
     outcomes: dict[int, Outcome] = dict(plan.settled)
     broadcasts: list[tuple[int, str, dict[str, Any]]] = []
@@ -147,6 +201,13 @@ def _apply(session: Session, ops: list[Op], budgets: Mapping[int, int]) -> Appli
             outcomes[i] = Sent(stored.message, created=False)
     if vote_seqs:
         outcomes.update(_apply_votes(session, plan, vote_seqs, broadcasts))
+    for change, seq in zip(plan.changes, change_seqs, strict=True):
+        message = _apply_change(session, change, seq, rows.now)
+        outcomes[change.index] = Sent(message, created=False)
+        # The ack carries the actor's own vote; a broadcast, as ever, my_vote 0.
+        broadcasts.append((seq, "update", {**message, "my_vote": 0}))
+    for i, message_id in plan.current.items():
+        outcomes[i] = Sent(_current_view(session, message_id), created=False)
 
     broadcasts.sort(key=lambda item: item[0])
     return Applied(
@@ -247,9 +308,75 @@ def _apply_votes(
             update(Message)
             .where(Message.id == message_id)
             .values(upvotes=Message.upvotes + up, downvotes=Message.downvotes + down, seq=seq)
-            .returning(Message.upvotes, Message.downvotes)
+            .returning(Message.upvotes, Message.downvotes, Message.deleted)
         ).one()
+        if row[2]:
+            # Deleted by another process after this batch read it: plan again, refusing the vote.
+            raise _Stale
         final[message_id] = (int(row[0]), int(row[1]))
         slug = plan.voted[message_id][1]
         broadcasts.append((seq, "vote", totals(message_id, slug, *final[message_id], seq)))
     return fold.results(final, plan.voted, vote_seqs)
+
+
+def _my_vote(session: Session, user_id: int, message_id: int) -> int:
+    return int(
+        session.scalar(select(Vote.value).where(Vote.user_id == user_id, Vote.message_id == message_id)) or 0
+    )
+
+
+def _current_view(session: Session, message_id: int) -> dict[str, Any]:
+    message, slug = session.execute(
+        select(Message, Room.slug)
+        .join(Room, Room.id == Message.room_id)
+        .where(Message.id == message_id)
+        .execution_options(populate_existing=True)
+    ).one()
+    return _view(message, slug, 0)
+
+
+def _apply_change(session: Session, change: Change, seq: int, now: datetime) -> dict[str, Any]:
+    """Apply one edit or delete (after the votes, so its M carries the batch's final totals)."""
+    op = change.op
+    message_id = op.message_id
+    if isinstance(op, EditOp):
+        # The body being replaced becomes a version, with the time it was itself written.
+        session.execute(
+            insert(MessageVersion).from_select(
+                ["message_id", "body", "edited_at"],
+                select(Message.id, Message.body, Message.edited_at).where(Message.id == message_id),
+            )
+        )
+        values: dict[str, Any] = {"body": op.body, "edited_at": now, "seq": seq}
+        actor_id = op.editor.id
+    else:
+        values = {"deleted": True, "seq": seq}
+        actor_id = op.actor.id
+        if change.logged:
+            session.add(
+                ModerationEntry(
+                    room_id=change.room_id,
+                    action="delete",
+                    moderator_id=actor_id,
+                    target_id=change.author_id,
+                    message_id=message_id,
+                    reason=change.reason,
+                    created_at=now,
+                )
+            )
+            session.flush()
+    row = session.execute(
+        update(Message)
+        .where(Message.id == message_id)
+        .values(**values)
+        .returning(
+            Message.body, Message.created_at, Message.upvotes, Message.downvotes, Message.client_id,
+            Message.edited_at, Message.deleted,
+        )
+    ).one()  # fmt: skip
+    author = session.scalar(select(User.username).where(User.id == change.author_id)) or ""
+    body, created_at, up, down, client_id, edited_at, deleted = row
+    return message_dict(
+        message_id, change.slug, body, change.author_id, author, created_at, int(up), int(down), client_id, seq,
+        _my_vote(session, actor_id, message_id), edited_at=edited_at, deleted=bool(deleted),
+    )  # fmt: skip

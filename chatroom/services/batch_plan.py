@@ -1,4 +1,5 @@
-"""Planning a batch of sends and votes: what each op changes, decided without a database.
+"""Planning a batch of sends, votes, edits and deletes: what each op changes, decided without
+a database.
 
 `plan_batch` takes the ops and what the database holds for them (`CurrentRows`) and settles
 each op: an error, the stored message of a retried client_id, or a change that takes the
@@ -8,7 +9,9 @@ votes as they stood, into the rows to write and the totals each voter is answere
 
 Within a batch, several votes on one message are one change: they take one number and lead
 to one broadcast carrying the absolute totals after the last of them, while every voter
-still gets an ack with the totals right after their own vote.
+still gets an ack with the totals right after their own vote. Every edit and every delete is
+a change of its own (one number, one `update` broadcast), settled in batch order: a delete
+earlier in the batch refuses later edits and votes of that message as if it had committed.
 """
 
 from __future__ import annotations
@@ -16,9 +19,11 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from chatroom.errors import ChatError
+from chatroom.schemas import REASON_MAX_CHARS
 from chatroom.services.accounts import SessionUser
 
 
@@ -39,7 +44,37 @@ class VoteOp:
     value: int  # 1 or -1
 
 
-Op = SendOp | VoteOp
+@dataclass(frozen=True)
+class EditOp:
+    """A new body for the editor's own message. The body is already trimmed and within limits."""
+
+    editor: SessionUser
+    message_id: int
+    body: str
+    window_seconds: int  # CHATROOM_EDIT_WINDOW
+
+
+@dataclass(frozen=True)
+class DeleteOp:
+    actor: SessionUser
+    message_id: int
+    reason: str | None
+
+
+Op = SendOp | VoteOp | EditOp | DeleteOp
+
+MODERATOR_ROLES = frozenset({"moderator", "admin"})
+
+
+@dataclass(frozen=True)
+class Target:
+    """A message as edits, deletes and votes see it."""
+
+    room_id: int
+    slug: str
+    author_id: int
+    created_at: datetime
+    deleted: bool
 
 
 @dataclass(frozen=True)
@@ -68,6 +103,10 @@ class CurrentRows:
     room_ids: Mapping[str, int]  # by slug, for the rooms the batch sends to
     stored: Mapping[tuple[int, str], Sent]  # by (author id, client_id): messages stored before
     vote_targets: Mapping[int, tuple[int, str]]  # by message id: its room's id and slug
+    targets: Mapping[int, Target] = field(default_factory=dict)  # by message id: edited, deleted, voted
+    roles: Mapping[int, str] = field(default_factory=dict)  # by user id: the acting people's roles
+    mutes: Mapping[tuple[int, int], datetime] = field(default_factory=dict)  # (user, room id) -> until
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
 @dataclass(frozen=True)
@@ -75,6 +114,19 @@ class NewSend:
     index: int  # the op's position in the batch
     op: SendOp
     room_id: int
+
+
+@dataclass(frozen=True)
+class Change:
+    """An edit or a delete to apply; `logged` when a moderator deletes someone else's message."""
+
+    index: int
+    op: EditOp | DeleteOp
+    room_id: int
+    slug: str
+    author_id: int
+    logged: bool = False
+    reason: str = ""
 
 
 @dataclass
@@ -87,18 +139,29 @@ class Plan:
     votes: list[tuple[int, VoteOp]] = field(default_factory=list)  # votes on existing messages
     voted: dict[int, tuple[int, str]] = field(default_factory=dict)  # message id -> room id, slug
     stored_by_author: Counter[int] = field(default_factory=Counter)  # new messages per author
+    changes: list[Change] = field(default_factory=list)  # edits and deletes, in batch order
+    # Deletes answered with the message as it is after the commit (already a tombstone): by op index.
+    current: dict[int, int] = field(default_factory=dict)
 
     def seq_counts(self) -> dict[int, int]:
-        """How many sequence numbers each room gives: one per new message, one per voted message."""
+        """How many sequence numbers each room gives: one per new message, one per voted
+        message, one per edit or delete."""
         counts = Counter(send.room_id for send in self.new_sends)
         counts.update(room_id for room_id, _slug in self.voted.values())
+        counts.update(change.room_id for change in self.changes)
         return dict(counts)
 
     def number(self, first_seqs: Mapping[int, int]) -> tuple[list[int], dict[int, int]]:
-        """The seq of each new message (in order) and of each voted message.
+        """The seq of each new message (in order) and of each voted message (number_all)."""
+        send_seqs, vote_seqs, _ = self.number_all(first_seqs)
+        return send_seqs, vote_seqs
+
+    def number_all(self, first_seqs: Mapping[int, int]) -> tuple[list[int], dict[int, int], list[int]]:
+        """The seq of each new message (in order), of each voted message, and of each change.
 
         `first_seqs` is the first number each room handed out; new messages take theirs
-        first, in batch order, then the voted messages in order of their first vote.
+        first, in batch order, then the voted messages in order of their first vote, then the
+        edits and deletes in batch order (so a message's latest change is its last number).
         """
         next_seq = dict(first_seqs)
 
@@ -109,7 +172,8 @@ class Plan:
 
         send_seqs = [take(send.room_id) for send in self.new_sends]
         vote_seqs = {message_id: take(room_id) for message_id, (room_id, _slug) in self.voted.items()}
-        return send_seqs, vote_seqs
+        change_seqs = [take(change.room_id) for change in self.changes]
+        return send_seqs, vote_seqs, change_seqs
 
 
 def plan_batch(ops: list[Op], rows: CurrentRows, budgets: Mapping[int, int]) -> Plan:
@@ -122,14 +186,20 @@ def plan_batch(ops: list[Op], rows: CurrentRows, budgets: Mapping[int, int]) -> 
     plan = Plan()
     left = dict(budgets)
     first_in_batch: dict[tuple[int, str], int] = {}
+    deleted = {message_id for message_id, target in rows.targets.items() if target.deleted}
     for i, op in enumerate(ops):
         if isinstance(op, VoteOp):
             target = rows.vote_targets.get(op.message_id)
             if target is None:
                 plan.settled[i] = ChatError("not_found", f"no message {op.message_id}", "message_id")
+            elif op.message_id in deleted:
+                plan.settled[i] = ChatError("forbidden", f"message {op.message_id} was deleted", "message_id")
             else:
                 plan.votes.append((i, op))
                 plan.voted.setdefault(op.message_id, target)
+            continue
+        if isinstance(op, EditOp | DeleteOp):
+            _plan_change(plan, i, op, rows, deleted)
             continue
         key = (op.author.id, op.client_id) if op.client_id else None
         room_id = rows.room_ids.get(op.room)
@@ -139,6 +209,8 @@ def plan_batch(ops: list[Op], rows: CurrentRows, budgets: Mapping[int, int]) -> 
             plan.settled[i] = rows.stored[key]
         elif key is not None and key in first_in_batch:
             plan.repeats[i] = first_in_batch[key]
+        elif (until := rows.mutes.get((op.author.id, room_id))) is not None and _aware(until) > rows.now:
+            plan.settled[i] = ChatError("muted", f"you are muted in {op.room} until {_iso(until)}", "room")
         elif left.get(op.author.id, 1) <= 0:
             plan.settled[i] = ChatError("rate_limited", "too many messages; wait a few seconds")
         else:
@@ -149,6 +221,49 @@ def plan_batch(ops: list[Op], rows: CurrentRows, budgets: Mapping[int, int]) -> 
             plan.new_sends.append(NewSend(i, op, room_id))
             plan.stored_by_author[op.author.id] += 1
     return plan
+
+
+def _plan_change(plan: Plan, i: int, op: EditOp | DeleteOp, rows: CurrentRows, deleted: set[int]) -> None:
+    """Settle an edit or a delete, or add it to the plan's changes (and to `deleted`)."""
+    target = rows.targets.get(op.message_id)
+    if target is None:
+        plan.settled[i] = ChatError("not_found", f"no message {op.message_id}", "message_id")
+        return
+    if isinstance(op, EditOp):
+        if op.editor.id != target.author_id:
+            plan.settled[i] = ChatError("forbidden", "only the author may edit a message", "message_id")
+        elif op.message_id in deleted:
+            plan.settled[i] = ChatError("forbidden", "a deleted message cannot be edited", "message_id")
+        elif rows.now - _aware(target.created_at) > timedelta(seconds=op.window_seconds):
+            plan.settled[i] = ChatError("forbidden", "the time to edit this message is over", "message_id")
+        else:
+            plan.changes.append(Change(i, op, target.room_id, target.slug, target.author_id))
+        return
+    logged = False
+    reason = (op.reason or "").strip()
+    if op.actor.id != target.author_id:
+        if rows.roles.get(op.actor.id) not in MODERATOR_ROLES:
+            plan.settled[i] = ChatError("forbidden", "only the author or a moderator may delete a message", "message_id")
+            return
+        if not 1 <= len(reason) <= REASON_MAX_CHARS:
+            plan.settled[i] = ChatError("invalid", f"reason: must be 1-{REASON_MAX_CHARS} characters", "reason")
+            return
+        logged = True
+    if op.message_id in deleted:
+        # Deleting twice answers the same tombstone and changes nothing.
+        plan.current[i] = op.message_id
+        return
+    deleted.add(op.message_id)
+    plan.changes.append(Change(i, op, target.room_id, target.slug, target.author_id, logged, reason))
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite hands back naive datetimes; everything is stored in UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _iso(moment: datetime) -> str:
+    return _aware(moment).astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 @dataclass

@@ -9,16 +9,28 @@ from sqlalchemy import Select, and_, select
 from sqlalchemy.orm import Session
 
 from chatroom.errors import ChatError
-from chatroom.models import Message, Room, Vote
+from chatroom.models import Message, MessageVersion, Room, User, Vote
 from chatroom.schemas import BODY_MAX_CHARS, MAX_ID, MAX_PAGE_SIZE, PAGE_SIZE
 from chatroom.services import batch_apply
 from chatroom.services.accounts import SessionUser
 from chatroom.services.batch_apply import Sent
 from chatroom.services.rooms import get_room
 from chatroom.services.writer import GroupWriter
-from chatroom.wire import message_view, room_view
+from chatroom.wire import iso, message_view, room_view
 
-__all__ = ["MAX_CATCH_UP", "Joined", "Page", "Sent", "join_room", "load_history", "page_query", "send_message"]
+__all__ = [
+    "MAX_CATCH_UP",
+    "Joined",
+    "Page",
+    "Sent",
+    "delete_message",
+    "edit_message",
+    "join_room",
+    "load_history",
+    "message_versions",
+    "page_query",
+    "send_message",
+]
 
 # Past this many missed changes a reconnecting client starts over from the latest page.
 MAX_CATCH_UP = 1000
@@ -48,14 +60,63 @@ def send_message(writer: GroupWriter, author: SessionUser, room_slug: str, body:
     retry after a lost ack never duplicates; such retries do not count toward the rate limit.
     The writer commits the message together with whatever else is waiting (group commit).
     """
+    body = _checked_body(body)
+    outcome = writer.run(batch_apply.SendOp(author, room_slug, body, client_id))
+    assert isinstance(outcome, Sent)
+    return outcome
+
+
+def _checked_body(body: str) -> str:
+    """The body trimmed, or invalid (empty) / too_long: the rules of `data` and `edit`."""
     body = body.strip()
     if not body:
         raise ChatError("invalid", "body: must not be empty", "body")
     if len(body) > BODY_MAX_CHARS:
         raise ChatError("too_long", f"body: at most {BODY_MAX_CHARS} characters", "body")
-    outcome = writer.run(batch_apply.SendOp(author, room_slug, body, client_id))
+    return body
+
+
+def edit_message(writer: GroupWriter, editor: SessionUser, message_id: int, body: str, window_seconds: int) -> Sent:
+    """Replace the body of the editor's own message, within `window_seconds` of sending it.
+
+    The replaced body is kept as a version. The edit takes the room's next seq and goes out
+    as an `update` broadcast after the commit, through the same writer as sends and votes.
+    Raises forbidden (not the author, window over, deleted), not_found, invalid or too_long.
+    """
+    outcome = writer.run(batch_apply.EditOp(editor, message_id, _checked_body(body), window_seconds))
     assert isinstance(outcome, Sent)
     return outcome
+
+
+def delete_message(writer: GroupWriter, actor: SessionUser, message_id: int, reason: str | None) -> Sent:
+    """Turn a message into a tombstone: by its author at any time, or by a moderator or admin,
+    who must give a reason (1-200 characters) for someone else's message, which is logged.
+
+    Deleting again answers the same tombstone and changes nothing. Raises forbidden,
+    not_found or invalid (the reason).
+    """
+    outcome = writer.run(batch_apply.DeleteOp(actor, message_id, reason))
+    assert isinstance(outcome, Sent)
+    return outcome
+
+
+def message_versions(session: Session, reader_id: int, message_id: int) -> list[dict[str, Any]]:
+    """Every body of a message, oldest first, the current one last (`edited_at` null for the
+    original). A deleted message's versions are shown to moderators and admins only."""
+    message = session.get(Message, message_id) if message_id <= MAX_ID else None
+    if message is None:
+        raise ChatError("not_found", f"no message {message_id}")
+    if message.deleted:
+        role = session.scalar(select(User.role).where(User.id == reader_id))
+        if role not in ("moderator", "admin"):
+            raise ChatError("not_found", f"message {message_id} was deleted")
+    earlier = session.execute(
+        select(MessageVersion.body, MessageVersion.edited_at)
+        .where(MessageVersion.message_id == message_id)
+        .order_by(MessageVersion.id)
+    ).all()
+    versions = [(body, edited_at) for body, edited_at in earlier] + [(message.body, message.edited_at)]
+    return [{"body": body, "edited_at": iso(at) if at is not None else None} for body, at in versions]
 
 
 def load_history(

@@ -22,7 +22,7 @@ def test_signup_logs_in(client: FlaskClient) -> None:
     assert "password_hash" not in user
     me = client.get("/api/me")
     assert me.status_code == 200
-    assert me.get_json() == {"user": {"id": user["id"], "username": "ann", "email": "ann@example.com"}}
+    assert me.get_json() == {"user": {"id": user["id"], "username": "ann", "email": "ann@example.com", "role": "admin"}}
 
 
 def test_session_cookie_is_httponly_and_lax(client: FlaskClient) -> None:

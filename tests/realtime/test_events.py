@@ -68,6 +68,8 @@ def test_message_reaches_everyone_in_the_room_once(accounts: Accounts) -> None:
         "my_vote",
         "client_id",
         "seq",
+        "edited_at",
+        "deleted",
     }
     assert set(message) == expected_keys
     assert message["body"] == "hi bob"
@@ -119,6 +121,7 @@ def test_votes_ack_and_broadcast_absolute_totals(accounts: Accounts, monkeypatch
         "room": "general",
         "data": [],
         "vote": [{"message_id": message_id, "room": "general", "upvotes": 0, "downvotes": 0, "score": 0, "seq": 4}],
+        "update": [],
         "covers": [[3, 4]],
     }
 

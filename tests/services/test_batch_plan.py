@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from chatroom.errors import ChatError
 from chatroom.services.accounts import SessionUser
-from chatroom.services.batch_plan import CurrentRows, SendOp, Sent, VoteOp, fold_votes, plan_batch
+from datetime import UTC, datetime, timedelta
+
+from chatroom.services.batch_plan import (
+    CurrentRows,
+    DeleteOp,
+    EditOp,
+    SendOp,
+    Sent,
+    Target,
+    VoteOp,
+    fold_votes,
+    plan_batch,
+)
 
 ALICE = SessionUser(1, "alice", "alice@example.com", "token-a")
 BOB = SessionUser(2, "bob", "bob@example.com", "token-b")
@@ -90,3 +102,79 @@ def test_votes_fold_in_order_into_rows_and_per_voter_totals() -> None:
         (4, 2, 0),
     ]
     assert results[3].totals == {"message_id": 501, "room": "other", "upvotes": 4, "downvotes": 2, "score": 2, "seq": 9}
+
+
+NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+MOD = SessionUser(3, "mod", "mod@example.com", "token-m")
+# 500 is alice's, sent a minute ago; 501 is bob's, sent an hour ago; 502 is alice's, deleted.
+CHANGE_ROWS = CurrentRows(
+    room_ids={"general": GENERAL, "other": OTHER},
+    stored={},
+    vote_targets={500: (GENERAL, "general"), 501: (OTHER, "other"), 502: (GENERAL, "general")},
+    targets={
+        500: Target(GENERAL, "general", ALICE.id, NOW - timedelta(minutes=1), deleted=False),
+        501: Target(OTHER, "other", BOB.id, NOW - timedelta(hours=1), deleted=False),
+        502: Target(GENERAL, "general", ALICE.id, NOW - timedelta(minutes=1), deleted=True),
+    },
+    roles={ALICE.id: "member", BOB.id: "member", MOD.id: "moderator"},
+    mutes={(BOB.id, GENERAL): NOW + timedelta(minutes=5), (ALICE.id, GENERAL): NOW - timedelta(seconds=1)},
+    now=NOW,
+)
+
+
+def codes(plan_settled: dict[int, object]) -> dict[int, str]:
+    return {i: getattr(outcome, "code", "?") for i, outcome in plan_settled.items()}
+
+
+def test_edits_and_deletes_are_settled_in_batch_order() -> None:
+    plan = plan_batch(
+        [
+            EditOp(ALICE, 500, "fixed", 900),  # 0: a change
+            EditOp(BOB, 500, "not his", 900),  # 1: forbidden
+            EditOp(BOB, 501, "too late", 900),  # 2: forbidden, the window is over
+            EditOp(ALICE, 502, "deleted", 900),  # 3: forbidden, deleted before
+            DeleteOp(MOD, 500, "spam"),  # 4: a logged change
+            VoteOp(BOB, 500, 1),  # 5: forbidden, deleted earlier in the batch
+            EditOp(ALICE, 500, "again", 900),  # 6: forbidden, likewise
+            DeleteOp(ALICE, 500, None),  # 7: the same tombstone
+            DeleteOp(ALICE, 502, None),  # 8: the same tombstone, from before
+            DeleteOp(BOB, 500, "mine?"),  # 9: forbidden
+            DeleteOp(MOD, 501, "  "),  # 10: invalid, no reason
+            DeleteOp(BOB, 501, None),  # 11: his own: a change, not logged
+            EditOp(ALICE, 999, "x", 900),  # 12: not_found
+        ],
+        CHANGE_ROWS,
+        {},
+    )
+    assert codes(plan.settled) == {
+        1: "forbidden", 2: "forbidden", 3: "forbidden", 5: "forbidden", 6: "forbidden",
+        9: "forbidden", 10: "invalid", 12: "not_found",
+    }  # fmt: skip
+    assert [(c.index, c.logged, c.reason) for c in plan.changes] == [(0, False, ""), (4, True, "spam"), (11, False, "")]
+    assert plan.current == {7: 500, 8: 502}
+    assert plan.seq_counts() == {GENERAL: 2, OTHER: 1}
+    # Each edit or delete takes a number of its own, after the batch's messages and votes.
+    assert plan.number_all({GENERAL: 10, OTHER: 20}) == ([], {}, [10, 11, 20])
+
+
+def test_a_vote_before_a_delete_in_the_same_batch_counts() -> None:
+    plan = plan_batch([VoteOp(BOB, 500, 1), DeleteOp(ALICE, 500, None)], CHANGE_ROWS, {})
+    assert plan.settled == {}
+    send_seqs, vote_seqs, change_seqs = plan.number_all({GENERAL: 5})
+    assert (vote_seqs, change_seqs) == ({500: 5}, [6])
+
+
+def test_a_muted_author_cannot_send_there_until_the_mute_ends() -> None:
+    plan = plan_batch(
+        [
+            SendOp(BOB, "general", "muted here", None),
+            SendOp(BOB, "other", "fine elsewhere", None),
+            SendOp(ALICE, "general", "her mute is over", None),
+        ],
+        CHANGE_ROWS,
+        {},
+    )
+    refused = plan.settled[0]
+    assert isinstance(refused, ChatError) and refused.code == "muted"
+    assert "2026-12-01T12:05:00Z" in refused.message
+    assert [send.index for send in plan.new_sends] == [1, 2]
