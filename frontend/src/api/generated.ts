@@ -27,6 +27,10 @@ export const ROOM_TOPIC_MAX_CHARS = 200;
 export const TYPING_INTERVAL_SECONDS = 3;
 /** How long a client shows a typing indicator after the last one. */
 export const TYPING_SHOW_SECONDS = 6;
+/** Longest moderation reason, in characters after trimming. */
+export const REASON_MAX_CHARS = 200;
+/** The longest mute, in minutes (30 days). */
+export const MUTE_MAX_MINUTES = 43200;
 
 export interface WireShapes {
   ErrorBody: ErrorBody;
@@ -52,6 +56,15 @@ export interface WireShapes {
   UnreadEvent: UnreadEvent;
   PresenceEvent: PresenceEvent;
   TypingEvent: TypingEvent;
+  MuteState: MuteState;
+  VersionOut: VersionOut;
+  VersionsOut: VersionsOut;
+  ModerationEntryOut: ModerationEntryOut;
+  ModerationLogOut: ModerationLogOut;
+  MutedEvent: MutedEvent;
+  UnmutedEvent: UnmutedEvent;
+  MuteAck: MuteAck;
+  UnmuteAck: UnmuteAck;
 }
 export interface ErrorBody {
   code: string;
@@ -66,12 +79,14 @@ export interface MeOut {
   id: number;
   username: string;
   email: string;
+  role: "member" | "moderator" | "admin";
 }
 export interface UserOut {
   id: number;
   username: string;
   email: string;
   created_at: string;
+  role: "member" | "moderator" | "admin";
 }
 export interface AuthorOut {
   id: number;
@@ -95,6 +110,14 @@ export interface MessageOut {
   my_vote: 1 | 0 | -1;
   client_id: string | null;
   seq: number;
+  /**
+   * When the body was last edited; null when never.
+   */
+  edited_at: string | null;
+  /**
+   * A tombstone: body is empty and the votes are shown as 0.
+   */
+  deleted: boolean;
 }
 export interface RoomOut {
   slug: string;
@@ -111,10 +134,18 @@ export interface JoinAck {
    * The people with a socket in the room, in any process, the joiner included.
    */
   online?: OnlineUser[];
+  /**
+   * The reader's own mute in this room while it lasts, else null.
+   */
+  muted?: MuteState | null;
 }
 export interface OnlineUser {
   id: number;
   username: string;
+}
+export interface MuteState {
+  until: string;
+  reason: string;
 }
 export interface SendAck {
   ok: true;
@@ -154,6 +185,10 @@ export interface BatchEvent {
   room: string;
   data: MessageOut[];
   vote: VoteEvent[];
+  /**
+   * Edited and deleted messages (`update`).
+   */
+  update?: MessageOut[];
   /**
    * Inclusive seq ranges the batch accounts for, when paced votes replaced earlier changes.
    */
@@ -218,4 +253,60 @@ export interface PresenceEvent {
 export interface TypingEvent {
   room: string;
   user: OnlineUser;
+}
+export interface VersionOut {
+  body: string;
+  edited_at: string | null;
+}
+/**
+ * `GET /api/messages/<id>/history`: every version, oldest first, the current one last.
+ */
+export interface VersionsOut {
+  versions: VersionOut[];
+}
+/**
+ * The moderation log entry E.
+ */
+export interface ModerationEntryOut {
+  id: number;
+  action: "delete" | "mute" | "unmute" | "role";
+  moderator: AuthorOut;
+  target: AuthorOut | null;
+  message_id: number | null;
+  reason: string;
+  until: string | null;
+  /**
+   * The role given (`role` entries).
+   */
+  role?: ("member" | "moderator") | null;
+  created_at: string;
+}
+export interface ModerationLogOut {
+  entries: ModerationEntryOut[];
+  has_more: boolean;
+}
+/**
+ * Server-to-client `muted`, to the muted person's own sockets.
+ */
+export interface MutedEvent {
+  room: string;
+  until: string;
+  reason: string;
+}
+/**
+ * Server-to-client `unmuted`, to the person's own sockets.
+ */
+export interface UnmutedEvent {
+  room: string;
+}
+export interface MuteAck {
+  ok: true;
+  entry: ModerationEntryOut;
+}
+export interface UnmuteAck {
+  ok: true;
+  /**
+   * The log entry; null when the person was not muted.
+   */
+  entry: ModerationEntryOut | null;
 }

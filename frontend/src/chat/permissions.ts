@@ -1,3 +1,4 @@
+import { MUTE_MAX_MINUTES as MUTE_MAX, REASON_MAX_CHARS as REASON_MAX } from "../api/generated";
 import type { Message, Role } from "../api/types";
 
 /**
@@ -33,11 +34,11 @@ export function needsReason(message: Message, myId: number): boolean {
   return message.author.id !== myId;
 }
 
-/** Shortest and longest moderation reason, in characters after trimming. */
+/** Shortest and longest moderation reason, in characters after trimming (the server's limits). */
 export const REASON_MIN_CHARS = 1;
-export const REASON_MAX_CHARS = 200;
+export const REASON_MAX_CHARS = REASON_MAX;
 /** The longest mute: 30 days, in minutes. */
-export const MUTE_MAX_MINUTES = 43_200;
+export const MUTE_MAX_MINUTES = MUTE_MAX;
 
 /** Why a reason is refused, or null when it is fine. */
 export function reasonProblem(reason: string): string | null {
