@@ -110,10 +110,15 @@ export function ChatPage({ user }: { user: User }) {
               <a
                 className="topbar-log"
                 href={roomPath(slug, "moderation")}
+                aria-label="Moderation log"
                 aria-current={pane === "moderation" ? "page" : undefined}
                 onClick={(event) => followLink(event, () => go(slug, "moderation"))}
               >
-                Moderation log
+                {/* Narrow screens show "Log": the header has no room for more. */}
+                <span className="topbar-log-long">Moderation log</span>
+                <span className="topbar-log-short" aria-hidden="true">
+                  Log
+                </span>
               </a>
             </p>
           </div>
