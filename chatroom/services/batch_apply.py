@@ -77,16 +77,16 @@ def apply_batch(session: Session, ops: list[Op], budgets: Mapping[int, int] | No
             applied = _apply(session, ops, budgets or {})
             session.commit()
             return applied
-        except (IntegrityError, _Stale) as exc:
+        except (IntegrityError, _StaleError) as exc:
             session.rollback()
             if attempt == ATTEMPTS:
-                if isinstance(exc, _Stale):
+                if isinstance(exc, _StaleError):
                     raise ChatError("unavailable", "the message changed meanwhile; try again") from exc
                 raise
             attempt += 1
 
 
-class _Stale(Exception):
+class _StaleError(Exception):
     """A message the batch edits, deletes or votes on changed between its read and the room
     lock (another process): the batch is rolled back and planned again from fresh rows."""
 
@@ -147,7 +147,9 @@ def _read_rows(session: Session, ops: list[Op]) -> CurrentRows:
     actors = {op.actor.id for op in ops if isinstance(op, DeleteOp)}
     roles: dict[int, str] = {}
     if actors:
-        roles = {user_id: role for user_id, role in session.execute(select(User.id, User.role).where(User.id.in_(actors)))}
+        roles = {
+            user_id: role for user_id, role in session.execute(select(User.id, User.role).where(User.id.in_(actors)))
+        }
     senders = {op.author.id for op in ops if isinstance(op, SendOp)}
     now = utcnow()
     mutes: dict[tuple[int, int], datetime] = {}
@@ -185,7 +187,7 @@ def _apply(session: Session, ops: list[Op], budgets: Mapping[int, int]) -> Appli
     if changed and _targets(session, changed) != {m: rows.targets[m] for m in changed}:
         # Read again under the room locks: another process deleted one of them meanwhile.
         # (Votes check their message as they update it: _apply_votes.)
-        raise _Stale
+        raise _StaleError
     send_seqs, vote_seqs, change_seqs = plan.number_all(first_seqs)
 
     outcomes: dict[int, Outcome] = dict(plan.settled)
@@ -312,7 +314,7 @@ def _apply_votes(
         ).one()
         if row[2]:
             # Deleted by another process after this batch read it: plan again, refusing the vote.
-            raise _Stale
+            raise _StaleError
         final[message_id] = (int(row[0]), int(row[1]))
         slug = plan.voted[message_id][1]
         broadcasts.append((seq, "vote", totals(message_id, slug, *final[message_id], seq)))
@@ -320,9 +322,7 @@ def _apply_votes(
 
 
 def _my_vote(session: Session, user_id: int, message_id: int) -> int:
-    return int(
-        session.scalar(select(Vote.value).where(Vote.user_id == user_id, Vote.message_id == message_id)) or 0
-    )
+    return int(session.scalar(select(Vote.value).where(Vote.user_id == user_id, Vote.message_id == message_id)) or 0)
 
 
 def _current_view(session: Session, message_id: int) -> dict[str, Any]:

@@ -243,7 +243,9 @@ def _plan_change(plan: Plan, i: int, op: EditOp | DeleteOp, rows: CurrentRows, d
     reason = (op.reason or "").strip()
     if op.actor.id != target.author_id:
         if rows.roles.get(op.actor.id) not in MODERATOR_ROLES:
-            plan.settled[i] = ChatError("forbidden", "only the author or a moderator may delete a message", "message_id")
+            plan.settled[i] = ChatError(
+                "forbidden", "only the author or a moderator may delete a message", "message_id"
+            )
             return
         if not 1 <= len(reason) <= REASON_MAX_CHARS:
             plan.settled[i] = ChatError("invalid", f"reason: must be 1-{REASON_MAX_CHARS} characters", "reason")

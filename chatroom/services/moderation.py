@@ -116,7 +116,9 @@ def make_admin(session: Session, username: str) -> User:
     return user
 
 
-def mute(session: Session, actor: SessionUser, room_slug: str, username: str, minutes: int, reason: str) -> dict[str, Any]:
+def mute(
+    session: Session, actor: SessionUser, room_slug: str, username: str, minutes: int, reason: str
+) -> dict[str, Any]:
     """Keep someone from sending in a room for `minutes` (1-43,200), logged; returns the entry E.
 
     Muting again replaces the end and the reason. The person's own sockets, in every process,
@@ -135,7 +137,9 @@ def mute(session: Session, actor: SessionUser, room_slug: str, username: str, mi
     until = now + timedelta(minutes=minutes)
     row = session.get(Mute, (room.id, target.id))
     if row is None:
-        session.add(Mute(room_id=room.id, user_id=target.id, until=until, reason=why, moderator_id=actor.id, created_at=now))
+        session.add(
+            Mute(room_id=room.id, user_id=target.id, until=until, reason=why, moderator_id=actor.id, created_at=now)
+        )
     else:
         row.until, row.reason, row.moderator_id, row.created_at = until, why, actor.id, now
     entry = ModerationEntry(
@@ -159,7 +163,9 @@ def mute(session: Session, actor: SessionUser, room_slug: str, username: str, mi
     return view
 
 
-def unmute(session: Session, actor: SessionUser, room_slug: str, username: str, reason: str | None) -> dict[str, Any] | None:
+def unmute(
+    session: Session, actor: SessionUser, room_slug: str, username: str, reason: str | None
+) -> dict[str, Any] | None:
     """Lift someone's mute in a room, logged; returns the entry E, or None when they were not
     muted (nothing is logged or sent then). Their sockets get `unmuted {room}` after the commit.
     """

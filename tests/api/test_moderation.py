@@ -102,7 +102,9 @@ def test_the_log_is_paged_newest_first_and_readable_by_everyone(people: Accounts
     admin_http, bob_http = people.signup("admin"), people.signup("bob")
     admin = socketio.test_client(people.app, flask_test_client=admin_http)
     for minutes in (1, 2, 3):
-        assert ack(admin, "mute", {"room": "general", "username": "bob", "minutes": minutes, "reason": f"r{minutes}"})["ok"]
+        assert ack(admin, "mute", {"room": "general", "username": "bob", "minutes": minutes, "reason": f"r{minutes}"})[
+            "ok"
+        ]
     first = bob_http.get("/api/rooms/general/moderation?limit=2").get_json()
     assert first["has_more"] is True
     assert [e["reason"] for e in first["entries"]] == ["r3", "r2"]

@@ -54,6 +54,7 @@ def test_edits_and_deletes_made_while_away_arrive_in_join_after_seq(
     admin = person(one.url, "admin", "update")
     away = person(two.url, "away")
     try:
+        assert admin.call("join", {"room": "general"})["ok"]
         first = admin.call("data", {"room": "general", "body": "first"})["message"]
         second = admin.call("data", {"room": "general", "body": "second"})["message"]
         watermark = away.call("join", {"room": "general"})["seq"]

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from chatroom.errors import ChatError
-from chatroom.services.accounts import SessionUser
 from datetime import UTC, datetime, timedelta
 
+from chatroom.errors import ChatError
+from chatroom.services.accounts import SessionUser
 from chatroom.services.batch_plan import (
     CurrentRows,
     DeleteOp,
@@ -160,7 +160,7 @@ def test_edits_and_deletes_are_settled_in_batch_order() -> None:
 def test_a_vote_before_a_delete_in_the_same_batch_counts() -> None:
     plan = plan_batch([VoteOp(BOB, 500, 1), DeleteOp(ALICE, 500, None)], CHANGE_ROWS, {})
     assert plan.settled == {}
-    send_seqs, vote_seqs, change_seqs = plan.number_all({GENERAL: 5})
+    _, vote_seqs, change_seqs = plan.number_all({GENERAL: 5})
     assert (vote_seqs, change_seqs) == ({500: 5}, [6])
 
 

@@ -25,9 +25,7 @@ BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 def upgrade() -> None:
     op.add_column("users", sa.Column("role", sa.String(16), nullable=False, server_default="member"))
-    op.execute(
-        "UPDATE users SET role = 'admin' WHERE id = (SELECT id FROM users ORDER BY created_at, id LIMIT 1)"
-    )
+    op.execute("UPDATE users SET role = 'admin' WHERE id = (SELECT id FROM users ORDER BY created_at, id LIMIT 1)")
     op.add_column("messages", sa.Column("edited_at", sa.DateTime(timezone=True), nullable=True))
     op.add_column("messages", sa.Column("deleted", sa.Boolean(), nullable=False, server_default=sa.false()))
 
@@ -54,9 +52,7 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["room_id"], ["rooms.id"], name="fk_mutes_room_id_rooms", ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["user_id"], ["users.id"], name="fk_mutes_user_id_users", ondelete="CASCADE"),
-        sa.ForeignKeyConstraint(
-            ["moderator_id"], ["users.id"], name="fk_mutes_moderator_id_users", ondelete="CASCADE"
-        ),
+        sa.ForeignKeyConstraint(["moderator_id"], ["users.id"], name="fk_mutes_moderator_id_users", ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("room_id", "user_id", name="pk_mutes"),
     )
     op.create_index("ix_mutes_user_id", "mutes", ["user_id"])
