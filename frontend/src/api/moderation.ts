@@ -1,40 +1,23 @@
 // Message versions and the public moderation log (docs/protocol.md).
 import { request } from "./client";
-import type { Role } from "./types";
+import type { ModerationEntryOut, ModerationLogOut, VersionOut, VersionsOut } from "./generated";
 
 /** One version of a message: the original has `edited_at` null. */
-export interface MessageVersion {
-  body: string;
-  edited_at: string | null;
-}
-
-export type ModerationAction = "delete" | "mute" | "unmute" | "role";
+export type MessageVersion = VersionOut;
 
 /** One entry E of a room's moderation log. */
-export interface ModerationEntry {
-  id: number;
-  action: ModerationAction;
-  moderator: { id: number; username: string };
-  target: { id: number; username: string } | null;
-  message_id: number | null;
-  reason: string;
-  until: string | null;
-  /** For `role`: the role given. */
-  role?: Role | null;
-  created_at: string;
-}
+export type ModerationEntry = ModerationEntryOut;
 
-export interface ModerationPage {
-  entries: ModerationEntry[];
-  has_more: boolean;
-}
+export type ModerationAction = ModerationEntry["action"];
+
+export type ModerationPage = ModerationLogOut;
 
 /** Entries per page of the moderation log. */
 export const LOG_PAGE_SIZE = 50;
 
 /** Every version of a message, oldest first, the current one last. */
 export async function fetchVersions(messageId: number): Promise<MessageVersion[]> {
-  const { versions } = await request<{ versions: MessageVersion[] }>("GET", `/api/messages/${messageId}/history`);
+  const { versions } = await request<VersionsOut>("GET", `/api/messages/${messageId}/history`);
   return versions;
 }
 

@@ -3,7 +3,6 @@
 // server's models (./generated.ts).
 import { request } from "./client";
 import type { JoinAck, RoomSummary } from "./generated";
-import type { MuteInfo } from "./types";
 
 export type { OnlineUser, PresenceEvent, ReadAck, TypingEvent, UnreadEvent } from "./generated";
 
@@ -12,9 +11,9 @@ export type Room = RoomSummary;
 
 /**
  * The `join` ack, with the people online in the room (the joiner included) and the reader's
- * own mute there (null when not muted; absent from servers without mutes).
+ * own mute there (null when not muted).
  */
-export type RoomJoinAck = JoinAck & { muted?: MuteInfo | null };
+export type RoomJoinAck = JoinAck;
 
 /** Every public room: the reader's own first, then the others, each group by name. */
 export async function fetchRooms(): Promise<Room[]> {

@@ -1,5 +1,5 @@
 import type {
-  Batch,
+  BatchEvent,
   FailedAck,
   HistoryAck,
   Message,
@@ -140,9 +140,9 @@ export class RoomSession {
       data: (message: Message) => this.receive({ room: message.room, data: [message], vote: [] }),
       update: (message: Message) => this.receive({ room: message.room, data: [], vote: [], update: [message] }),
       vote: (totals: VoteEvent) => this.receive({ room: totals.room, data: [], vote: [totals] }),
-      batch: (batch: Batch) => this.receive(batch),
+      batch: (batch: BatchEvent) => this.receive(batch),
       muted: (event: MutedEvent) => {
-        if (event.room === this.room) this.setMute({ until: event.until, reason: event.reason ?? "" });
+        if (event.room === this.room) this.setMute({ until: event.until, reason: event.reason });
       },
       unmuted: (event: UnmutedEvent) => {
         if (event.room === this.room) this.setMute(null);
@@ -368,7 +368,7 @@ export class RoomSession {
       const ack = response as RoomJoinAck;
       if (ack.online !== undefined) this.online.set(ack.online);
       // A reader who reloads while muted learns it here, before trying to send.
-      if (ack.muted !== undefined) this.setMute(ack.muted === null ? null : { until: ack.muted.until, reason: ack.muted.reason ?? "" });
+      if (ack.muted !== undefined) this.setMute(ack.muted);
       this.store.dispatch({
         type: "joined",
         messages: ack.messages,
@@ -403,7 +403,7 @@ export class RoomSession {
    * one would be. An `update` is a whole message with a newer seq, so the timeline merges it as
    * it merges `data`; only new messages are announced and end their author's typing.
    */
-  private receive(batch: Batch): void {
+  private receive(batch: BatchEvent): void {
     if (batch.room !== undefined && batch.room !== this.room) return;
     const created = batch.data ?? [];
     const updated = batch.update ?? [];
