@@ -125,6 +125,8 @@ export function makeMessage(overrides: Partial<Message> & { id: number }): Messa
     score: 0,
     my_vote: 0,
     client_id: null,
+    edited_at: null,
+    deleted: false,
     seq: overrides.id,
     edited_at: null,
     deleted: false,
