@@ -128,8 +128,6 @@ export function makeMessage(overrides: Partial<Message> & { id: number }): Messa
     edited_at: null,
     deleted: false,
     seq: overrides.id,
-    edited_at: null,
-    deleted: false,
     ...overrides,
   };
 }
