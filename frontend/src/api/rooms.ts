@@ -9,7 +9,10 @@ export type { OnlineUser, PresenceEvent, ReadAck, TypingEvent, UnreadEvent } fro
 /** The room shape R. */
 export type Room = RoomSummary;
 
-/** The `join` ack, with the people online in the room (the joiner included). */
+/**
+ * The `join` ack, with the people online in the room (the joiner included) and the reader's
+ * own mute there (null when not muted).
+ */
 export type RoomJoinAck = JoinAck;
 
 /** Every public room: the reader's own first, then the others, each group by name. */

@@ -1,9 +1,19 @@
-import type { BatchEvent, HistoryAck, Message, SendAck, VoteAck, VoteEvent } from "../api/types";
+import type {
+  BatchEvent,
+  HistoryAck,
+  Message,
+  MessageAck,
+  MutedEvent,
+  SendAck,
+  UnmutedEvent,
+  VoteAck,
+  VoteEvent,
+} from "../api/types";
 import type { OnlineUser, PresenceEvent, RoomJoinAck, TypingEvent } from "../api/rooms";
 import { TYPING_INTERVAL_SECONDS, TYPING_SHOW_SECONDS } from "../api/generated";
 import { Observable } from "../lib/observable";
 import { listen, type AckCallback, type ChatSocket } from "../socket/socket";
-import { ACK_TIMEOUT_MS, failureMessage, isFailed } from "./acks";
+import { ACK_TIMEOUT_MS, failureCode, failureMessage, isFailed } from "./acks";
 import { createChatStore, findMessage, type ChatStore } from "./timeline";
 import { TopFeed } from "./topFeed";
 
@@ -28,6 +38,25 @@ export type VoteDirection = "upvote" | "downvote";
 
 /** How a room is shown: in the order of writing, or ranked by votes. */
 export type RoomViewMode = "live" | "top";
+/** How a request the person is waiting on ended: the server's message when it was refused. */
+export type Outcome = { ok: true } | { ok: false; error: string };
+
+/** The reader may not send in this room for now (docs/protocol.md, `mute`). */
+export interface Mute {
+  /** When the mute ends (ISO), or null when the server's refusal did not say. */
+  until: string | null;
+  /** The moderator's reason, when known. */
+  reason: string;
+}
+
+/**
+ * A refusal of `data` with the code `muted` says until when in its message; without a time in
+ * it, the composer opens again after this long, and the server refuses again if need be.
+ */
+export const UNKNOWN_MUTE_MS = 60_000;
+/** setTimeout cannot wait longer than this (about 24.8 days); a mute may last 30. */
+const MAX_TIMER_MS = 2_147_483_647;
+const ISO_TIME = /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})/;
 
 /** What a room shows besides its timeline. */
 export interface RoomNotices {
@@ -70,6 +99,8 @@ export class RoomSession {
   readonly revealed = new Observable<ReadonlySet<number>>(new Set());
   /** The room ranked by votes; it gets the same news as the timeline. */
   readonly top: TopFeed;
+  /** The reader's mute in this room, from `muted`/`unmuted` and refused sends; null when free. */
+  readonly muted = new Observable<Mute | null>(null);
   readonly room: string;
   private readonly socket: ChatSocket;
   private readonly myId: number;
@@ -84,6 +115,7 @@ export class RoomSession {
   /** The last join was refused: its notice goes once a join succeeds. */
   private joinFailed = false;
   private loadingOlder = false;
+  private muteTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor({ socket, room, myId, makeClientId, onJoined }: RoomSessionOptions) {
     this.socket = socket;
@@ -105,8 +137,15 @@ export class RoomSession {
       },
       disconnect: () => this.store.dispatch({ type: "left" }),
       data: (message: Message) => this.receive({ room: message.room, data: [message], vote: [] }),
+      update: (message: Message) => this.receive({ room: message.room, data: [], vote: [], update: [message] }),
       vote: (totals: VoteEvent) => this.receive({ room: totals.room, data: [], vote: [totals] }),
       batch: (batch: BatchEvent) => this.receive(batch),
+      muted: (event: MutedEvent) => {
+        if (event.room === this.room) this.setMute({ until: event.until, reason: event.reason });
+      },
+      unmuted: (event: UnmutedEvent) => {
+        if (event.room === this.room) this.setMute(null);
+      },
       presence: (event: PresenceEvent) => {
         if (event.room === this.room) this.online.set(event.online);
       },
@@ -115,12 +154,15 @@ export class RoomSession {
       },
     });
     const unwatch = this.store.subscribe(() => this.watchGaps());
+    // A mute held while the session was closed may have run out meanwhile.
+    this.setMute(this.muted.get());
     this.stop = () => {
       unlisten();
       unwatch();
       clearTimeout(this.rejoinTimer);
       clearTimeout(this.gapTimer);
       this.gapTimer = undefined;
+      clearTimeout(this.muteTimer);
       for (const timer of this.typingTimers.values()) clearTimeout(timer);
       this.typingTimers.clear();
       this.typing.set([]);
@@ -185,6 +227,51 @@ export class RoomSession {
     });
   }
 
+  /** Replaces the body of one of the reader's messages; the ack brings it in its new state. */
+  readonly edit = (messageId: number, body: string): Promise<Outcome> => {
+    return this.request("edit", { message_id: messageId, body }, "The change was not saved");
+  }
+
+  /**
+   * Deletes a message, leaving its tombstone. A moderator deleting someone else's message
+   * gives a reason (the server refuses it without one).
+   */
+  readonly remove = (messageId: number, reason?: string): Promise<Outcome> => {
+    const payload = reason === undefined ? { message_id: messageId } : { message_id: messageId, reason };
+    return this.request("delete", payload, "The message was not deleted");
+  }
+
+  /** Mutes someone in this room for `minutes` (moderators and admins). */
+  readonly mute = (username: string, minutes: number, reason: string): Promise<Outcome> => {
+    return this.request("mute", { room: this.room, username, minutes, reason }, "The mute was not set");
+  }
+
+  /**
+   * Sends an `edit`, `delete` or `mute` and applies the message its ack carries. Like a vote,
+   * nothing is queued while offline: the person sees it failed and can try again.
+   */
+  private request(event: string, payload: object, failed: string): Promise<Outcome> {
+    return new Promise<Outcome>((resolve) => {
+      if (!this.socket.connected) {
+        resolve({ ok: false, error: `${failed}: you are offline.` });
+        return;
+      }
+      this.socket.timeout(ACK_TIMEOUT_MS).emit(event, payload, (err, response) => {
+        if (err !== null) {
+          resolve({ ok: false, error: `${failed}: no answer from the server.` });
+          return;
+        }
+        if (isFailed(response)) {
+          resolve({ ok: false, error: `${failed}: ${failureMessage(response)}` });
+          return;
+        }
+        const message = (response as Partial<MessageAck>).message;
+        if (message !== undefined) this.store.dispatch({ type: "message_acked", message });
+        resolve({ ok: true });
+      });
+    });
+  }
+
   /**
    * The reader typed something: tells the room, at most once per TYPING_SEND_INTERVAL_MS.
    * Nothing is queued while offline: a stale "typing" is worse than none.
@@ -245,6 +332,7 @@ export class RoomSession {
         return;
       }
       if (isFailed(response)) {
+        if (failureCode(response) === "muted") this.mutedBySend(failureMessage(response));
         this.store.dispatch({ type: "send_failed", clientId, error: failureMessage(response) });
         return;
       }
@@ -290,6 +378,8 @@ export class RoomSession {
       }
       const ack = response as RoomJoinAck;
       if (ack.online !== undefined) this.online.set(ack.online);
+      // A reader who reloads while muted learns it here, before trying to send.
+      if (ack.muted !== undefined) this.setMute(ack.muted);
       this.store.dispatch({
         type: "joined",
         messages: ack.messages,
@@ -321,21 +411,60 @@ export class RoomSession {
     }, GAP_TIMEOUT_MS);
   }
 
-  /** A `data`, `vote` or `batch` event: applied in one dispatch, as its entries one by one would be. */
+  /**
+   * A `data`, `update`, `vote` or `batch` event: applied in one dispatch, as its entries one by
+   * one would be. An `update` is a whole message with a newer seq, so the timeline merges it as
+   * it merges `data`; only new messages are announced and end their author's typing.
+   */
   private receive(batch: BatchEvent): void {
     if (batch.room !== undefined && batch.room !== this.room) return;
-    const messages = batch.data ?? [];
+    const created = batch.data ?? [];
+    const updated = batch.update ?? [];
+    const messages = updated.length === 0 ? created : [...created, ...updated];
     const votes = batch.vote ?? [];
     const covers = batch.covers ?? [];
     const held = this.store.getState().messages;
-    const news = messages.filter((message) => message.author.id !== this.myId && findMessage(held, message.id) === undefined);
+    const news = created.filter((message) => message.author.id !== this.myId && findMessage(held, message.id) === undefined);
     this.store.dispatch({ type: "broadcast", messages, votes, covers });
     this.top.noteMessages(messages, "broadcast");
     this.top.noteTotals(votes, null);
     // Someone whose message arrived has stopped typing it.
-    for (const message of messages) this.stopTyping(message.author.id);
+    for (const message of created) this.stopTyping(message.author.id);
     const latest = news[news.length - 1];
     if (latest !== undefined) this.announce(`${latest.author.username}: ${latest.body.slice(0, 200)}`);
+  }
+
+  /** A send was refused as muted: the message says until when (an ISO time), if it can be read. */
+  private mutedBySend(message: string): void {
+    const found = ISO_TIME.exec(message)?.[0];
+    const until = found !== undefined && !Number.isNaN(Date.parse(found)) ? new Date(Date.parse(found)).toISOString() : null;
+    const current = this.muted.get();
+    // A `muted` event already said more (its reason) about the same mute.
+    if (current !== null && current.until !== null && (until === null || Date.parse(current.until) >= Date.parse(until))) return;
+    this.setMute({ until, reason: current?.reason ?? "" });
+  }
+
+  /** Holds the mute until it runs out by itself (the server sends nothing then), or is lifted. */
+  private setMute(mute: Mute | null): void {
+    clearTimeout(this.muteTimer);
+    this.muteTimer = undefined;
+    if (mute === null) {
+      this.muted.set(null);
+      return;
+    }
+    if (mute.until === null) {
+      this.muteTimer = setTimeout(() => this.setMute(null), UNKNOWN_MUTE_MS);
+      this.muted.set(mute);
+      return;
+    }
+    const left = Date.parse(mute.until) - Date.now();
+    if (!(left > 0)) {
+      this.muted.set(null);
+      return;
+    }
+    // Checked again when the timer fires: a mute longer than the longest timer waits in steps.
+    this.muteTimer = setTimeout(() => this.setMute(mute), Math.min(left, MAX_TIMER_MS));
+    this.muted.set(mute);
   }
 
   private showTyping(user: OnlineUser): void {

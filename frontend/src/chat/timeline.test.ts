@@ -344,3 +344,61 @@ describe("chatReducer: live news into a long timeline", () => {
     expect(run([{ type: "older_forgotten", keep: 20_000 }], before)).toBe(before);
   });
 });
+
+describe("chatReducer: edits and deletes (`update`)", () => {
+  it("replaces an edited message through the same broadcast path, keeping our own vote", () => {
+    let state = run([{ type: "vote_acked", ack: { ok: true, message_id: 2, upvotes: 1, downvotes: 0, score: 1, my_vote: 1, seq: 3, collapsed: false } }], joinedWith([1, 2], 2));
+    const edited = makeMessage({ id: 2, seq: 4, body: "fixed typo", edited_at: "2026-11-28T10:05:00Z", upvotes: 1, score: 1 });
+    state = run([received(edited)], state);
+    expect(state.messages[1]).toMatchObject({ body: "fixed typo", edited_at: "2026-11-28T10:05:00Z", my_vote: 1, seq: 4 });
+    expect(state.seqs.watermark).toBe(4);
+  });
+
+  it("ignores an update older than the state held, so an edit cannot undo a delete", () => {
+    const tombstone = makeMessage({ id: 2, seq: 6, body: "", deleted: true });
+    const staleEdit = makeMessage({ id: 2, seq: 5, body: "edited before the delete", edited_at: "2026-11-28T10:05:00Z" });
+    const state = run([received(tombstone), received(staleEdit)], joinedWith([1, 2], 4));
+    expect(state.messages[1]).toMatchObject({ deleted: true, body: "", seq: 6 });
+  });
+
+  it("does not put in a message older than the first one held, but counts its seq", () => {
+    const start = joinedWith([10, 11], 11);
+    const state = run([received(makeMessage({ id: 3, seq: 12, body: "", deleted: true }))], start);
+    expect(ids(state)).toEqual([10, 11]);
+    expect(state.seqs.watermark).toBe(12);
+  });
+
+  it("puts an old message in when the held list reaches the start of the room", () => {
+    const start = { ...joinedWith([10, 11], 11), hasMore: false };
+    const state = run([received(makeMessage({ id: 3, seq: 12 }))], start);
+    expect(ids(state)).toEqual([3, 10, 11]);
+  });
+
+  it("takes a catch-up join's changed messages, old ones outside the held list left out", () => {
+    const start = joinedWith([10, 11], 11);
+    const state = run(
+      [
+        {
+          type: "joined",
+          messages: [makeMessage({ id: 4, seq: 12, deleted: true, body: "" }), makeMessage({ id: 11, seq: 13, body: "edited", edited_at: "2026-11-28T10:05:00Z" })],
+          seq: 13,
+          hasMore: false,
+          replace: false,
+        },
+      ],
+      start,
+    );
+    expect(ids(state)).toEqual([10, 11]);
+    expect(state.messages[1]?.body).toBe("edited");
+    expect(state.seqs.watermark).toBe(13);
+  });
+
+  it("applies the ack of our own edit or delete at once, with the reader's own vote", () => {
+    const state = run(
+      [{ type: "message_acked", message: makeMessage({ id: 2, seq: 5, body: "", deleted: true, author: { id: ME, username: "me" }, my_vote: -1 }) }],
+      joinedWith([1, 2], 4),
+    );
+    expect(state.messages[1]).toMatchObject({ deleted: true, my_vote: -1, seq: 5 });
+    expect(state.seqs.watermark).toBe(5);
+  });
+});

@@ -51,9 +51,14 @@ export const initialChatState: ChatState = {
 
 export type ChatAction =
   | { type: "joined"; messages: Message[]; seq: number; hasMore: boolean; replace: boolean }
-  /** Live news: a `data`, a `vote` or a whole `batch`, applied at once. */
+  /**
+   * Live news: a `data`, an `update`, a `vote` or a whole `batch`, applied at once. `messages`
+   * holds new messages and edited or deleted ones alike: each is a whole M with its seq.
+   */
   | { type: "broadcast"; messages: Message[]; votes: VoteTotals[]; covers: [number, number][] }
   | { type: "vote_acked"; ack: VoteAck }
+  /** The ack of our own `edit` or `delete`: the message in its new state. */
+  | { type: "message_acked"; message: Message }
   | { type: "older_loaded"; messages: Message[]; hasMore: boolean }
   | { type: "older_forgotten"; keep: number }
   | { type: "send_started"; clientId: string; body: string; createdAt: string; online: boolean }
@@ -109,6 +114,25 @@ function mergeMessages(held: Message[], incoming: readonly Message[], source: My
   if (!changed) return held;
   for (; index < held.length; index += 1) merged.push(held[index] as Message);
   return merged;
+}
+
+/**
+ * The messages of `incoming` that belong in the held list. News about a message older than
+ * the first one held (an edit, a delete, a changed total in a catch-up) would leave a hole in
+ * the history if it were put in, since paging back asks for what is older than the first held
+ * message; it arrives in its current state when the reader pages back to it.
+ */
+function withinHeld(state: ChatState, incoming: readonly Message[]): readonly Message[] {
+  const first = state.messages[0];
+  if (!state.hasMore || first === undefined) return incoming;
+  const kept = incoming.filter((message) => message.id >= first.id);
+  return kept.length === incoming.length ? incoming : kept;
+}
+
+/** Our own change, acknowledged: the message as the ack has it, its seq seen. */
+function acknowledge(state: ChatState, message: Message): ChatState {
+  const messages = mergeMessages(state.messages, withinHeld(state, [message]), "reader");
+  return { ...state, messages, seqs: state.seqs.note(message.seq) };
 }
 
 /** Drops from the outbox the entries that committed messages of ours answer. */
@@ -191,12 +215,12 @@ function reduce(state: ChatState, action: ChatAction, myId: number | null): Chat
         const messages = mergeMessages(mergeMessages([], action.messages, "reader"), newer, "reader");
         return { ...state, messages, outbox, hasMore: action.hasMore, joined: true, seqs: state.seqs.rebase(action.seq) };
       }
-      const messages = mergeMessages(state.messages, action.messages, "reader");
+      const messages = mergeMessages(state.messages, withinHeld(state, action.messages), "reader");
       const seqs = state.seqs.rebase(Math.max(action.seq, state.seqs.watermark ?? 0));
       return { ...state, messages, outbox, joined: true, seqs };
     }
     case "broadcast": {
-      let messages = mergeMessages(state.messages, action.messages, "broadcast");
+      let messages = mergeMessages(state.messages, withinHeld(state, action.messages), "broadcast");
       let { seqs, earlyTotals } = state;
       for (const message of action.messages) seqs = seqs.note(message.seq);
       for (const totals of action.votes) {
@@ -234,10 +258,11 @@ function reduce(state: ChatState, action: ChatAction, myId: number | null): Chat
       };
       return { ...state, outbox: [...state.outbox, item] };
     }
+    case "message_acked":
+      return acknowledge(state, action.message);
     case "send_acked": {
-      const messages = mergeMessages(state.messages, [action.message], "reader");
       const outbox = state.outbox.filter((item) => item.clientId !== action.clientId);
-      return { ...state, messages, outbox, seqs: state.seqs.note(action.message.seq) };
+      return { ...acknowledge(state, action.message), outbox };
     }
     case "send_failed":
       return { ...state, outbox: updateOutbox(state.outbox, [action.clientId], { status: "failed", error: action.error }) };

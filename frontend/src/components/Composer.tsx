@@ -1,5 +1,7 @@
 import { useId, useRef, useState, type FormEvent, type KeyboardEvent } from "react";
+import type { Mute } from "../chat/roomSession";
 import { BODY_MAX } from "../lib/validation";
+import { laterTime } from "../lib/time";
 
 interface ComposerProps {
   onSend(body: string): void;
@@ -7,18 +9,31 @@ interface ComposerProps {
   room?: string;
   /** Called on each edit that leaves text in the box (the room throttles what it sends). */
   onTyping?(): void;
+  /** The reader is muted in this room: the box is disabled and says until when. */
+  muted?: Mute | null;
+  /** The current time, to say the end of a mute as a time of day (else with its date). */
+  now?: number;
+}
+
+function muteNotice(muted: Mute, room: string, now: number | undefined): string {
+  const until = muted.until === null ? "for now" : `until ${laterTime(muted.until, now)}`;
+  const reason = muted.reason.trim() === "" ? "" : ` Reason: ${muted.reason.trim()}`;
+  return `You are muted in #${room} ${until}: you can read and vote, but not send.${reason}`;
 }
 
 /** Enter sends, Shift+Enter starts a new line. */
-export function Composer({ onSend, room = "general", onTyping }: ComposerProps) {
+export function Composer({ onSend, room = "general", onTyping, muted = null, now }: ComposerProps) {
   const [body, setBody] = useState("");
   const textarea = useRef<HTMLTextAreaElement>(null);
   const counterId = useId();
   const length = Array.from(body.trim()).length;
   const tooLong = length > BODY_MAX;
 
+  const mutedId = useId();
+  const blocked = muted !== null;
+
   const send = () => {
-    if (body.trim() === "" || tooLong) return;
+    if (body.trim() === "" || tooLong || blocked) return;
     onSend(body);
     setBody("");
     textarea.current?.focus();
@@ -42,7 +57,8 @@ export function Composer({ onSend, room = "general", onTyping }: ComposerProps) 
         ref={textarea}
         className="composer-input"
         aria-label="Message"
-        placeholder={`Message #${room}`}
+        placeholder={blocked ? "You are muted here" : `Message #${room}`}
+        disabled={blocked}
         rows={1}
         value={body}
         onChange={(event) => {
@@ -51,14 +67,19 @@ export function Composer({ onSend, room = "general", onTyping }: ComposerProps) 
         }}
         onKeyDown={onKeyDown}
         aria-invalid={tooLong ? true : undefined}
-        aria-describedby={length > BODY_MAX - 500 ? counterId : undefined}
+        aria-describedby={blocked ? mutedId : length > BODY_MAX - 500 ? counterId : undefined}
       />
+      {muted !== null && (
+        <p id={mutedId} className="composer-muted" role="status">
+          {muteNotice(muted, room, now)}
+        </p>
+      )}
       {length > BODY_MAX - 500 && (
         <p id={counterId} className={tooLong ? "composer-count composer-count-over" : "composer-count"}>
           {length}/{BODY_MAX}
         </p>
       )}
-      <button type="submit" className="button button-primary composer-send" disabled={body.trim() === "" || tooLong}>
+      <button type="submit" className="button button-primary composer-send" disabled={body.trim() === "" || tooLong || blocked}>
         Send
       </button>
     </form>

@@ -1,7 +1,7 @@
 import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import type { Message } from "../api/types";
 import type { OutgoingMessage } from "../chat/timeline";
-import { MessageItem, OutgoingItem } from "./MessageItem";
+import { MessageItem, OutgoingItem, type MessageActions } from "./MessageItem";
 
 interface MessageListProps {
   messages: Message[];
@@ -17,6 +17,8 @@ interface MessageListProps {
   revealed?: ReadonlySet<number>;
   onReveal?(messageId: number): void;
   onRetry(clientId: string): void;
+  /** Edit, delete and mute, as the reader may; without it the list is read-only but for votes. */
+  actions?: MessageActions;
   loadOlder(): Promise<void>;
   /** The reader is at the newest messages (the room may forget far older ones then). */
   onReachedBottom?(): void;
@@ -50,6 +52,7 @@ interface MessageChunkProps {
   onVote(messageId: number, direction: "upvote" | "downvote"): void;
   revealed: ReadonlySet<number>;
   onReveal?(messageId: number): void;
+  actions: MessageActions | undefined;
 }
 
 const NONE_REVEALED: ReadonlySet<number> = new Set();
@@ -62,6 +65,7 @@ function sameChunk(before: MessageChunkProps, after: MessageChunkProps): boolean
     before.onVote === after.onVote &&
     before.revealed === after.revealed &&
     before.onReveal === after.onReveal &&
+    before.actions === after.actions &&
     before.messages.length === after.messages.length &&
     before.messages.every((message, index) => message === after.messages[index])
   );
@@ -71,7 +75,7 @@ function sameChunk(before: MessageChunkProps, after: MessageChunkProps): boolean
  * A run of consecutive messages that re-renders only when one of them changed: with
  * thousands held, news about one message costs one chunk, not the whole list.
  */
-const MessageChunk = memo(function MessageChunk({ messages, myId, now, canVote, onVote, revealed, onReveal }: MessageChunkProps) {
+const MessageChunk = memo(function MessageChunk({ messages, myId, now, canVote, onVote, revealed, onReveal, actions }: MessageChunkProps) {
   return messages.map((message) => (
     <MessageItem
       key={`m-${message.id}`}
@@ -82,6 +86,7 @@ const MessageChunk = memo(function MessageChunk({ messages, myId, now, canVote, 
       onVote={onVote}
       revealed={revealed.has(message.id)}
       onReveal={onReveal}
+      actions={actions}
     />
   ));
 }, sameChunk);
@@ -94,7 +99,7 @@ const MessageChunk = memo(function MessageChunk({ messages, myId, now, canVote, 
  * is at the bottom (docs/architecture.md, "The web client").
  */
 export function MessageList(props: MessageListProps) {
-  const { messages, outbox, hasMore, joined, myId, username, now, canVote, onVote, onRetry, loadOlder, onReachedBottom } = props;
+  const { messages, outbox, hasMore, joined, myId, username, now, canVote, onVote, onRetry, actions, loadOlder, onReachedBottom } = props;
   const { room = "general", savedScroll, onSaveScroll, revealed = NONE_REVEALED, onReveal } = props;
   const scroller = useRef<HTMLDivElement>(null);
   const atBottom = useRef(savedScroll?.atBottom ?? true);
@@ -225,6 +230,7 @@ export function MessageList(props: MessageListProps) {
               onVote={onVote}
               revealed={revealed}
               onReveal={onReveal}
+              actions={actions}
             />
           ))}
           {outbox.map((item) => (

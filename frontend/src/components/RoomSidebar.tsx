@@ -1,6 +1,7 @@
-import { useState, type MouseEvent } from "react";
+import { useState } from "react";
 import type { NewRoom, Room } from "../api/rooms";
 import { roomPath } from "../hooks/useRoomRoute";
+import { followLink } from "../lib/links";
 import { NewRoomForm } from "./NewRoomForm";
 
 interface RoomSidebarProps {
@@ -10,13 +11,6 @@ interface RoomSidebarProps {
   onOpen(slug: string): void;
   onCreate(input: NewRoom): Promise<Room>;
   onRetry(): void;
-}
-
-/** A plain click opens the room here; a modified one (new tab, new window) is left to the browser. */
-function follow(event: MouseEvent<HTMLAnchorElement>, open: () => void): void {
-  if (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
-  event.preventDefault();
-  open();
 }
 
 /** The reader's rooms with their unread counts, the other public rooms, and a new-room form. */
@@ -53,7 +47,7 @@ export function RoomSidebar({ rooms, status, current, onOpen, onCreate, onRetry 
                 className={room.unread > 0 ? "room-link room-link-unread" : "room-link"}
                 href={roomPath(room.slug)}
                 aria-current={room.slug === current ? "page" : undefined}
-                onClick={(event) => follow(event, () => onOpen(room.slug))}
+                onClick={(event) => followLink(event, () => onOpen(room.slug))}
               >
                 <span className="room-name">
                   <span aria-hidden="true"># </span>

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { rememberRoom, roomFromPath, roomPath } from "./useRoomRoute";
+import { paneFromPath, rememberRoom, roomFromPath, roomPath } from "./useRoomRoute";
 
 afterEach(() => {
   window.localStorage.clear();
@@ -18,5 +18,16 @@ describe("room paths", () => {
     rememberRoom("lobby");
     expect(roomFromPath("/")).toBe("lobby");
     expect(roomFromPath("/something/else")).toBe("lobby");
+  });
+});
+
+describe("the moderation log's path", () => {
+  it("reads /r/<slug>/moderation as the room's log", () => {
+    expect(roomFromPath("/r/lobby/moderation")).toBe("lobby");
+    expect(paneFromPath("/r/lobby/moderation")).toBe("moderation");
+    expect(paneFromPath("/r/lobby/moderation/")).toBe("moderation");
+    expect(paneFromPath("/r/lobby")).toBe("chat");
+    expect(paneFromPath("/r/lobby/other")).toBe("chat");
+    expect(roomPath("café", "moderation")).toBe("/r/caf%C3%A9/moderation");
   });
 });

@@ -3,7 +3,10 @@ import { TOKENS_PATH } from "./usePage";
 
 export const DEFAULT_ROOM = "general";
 const LAST_ROOM_KEY = "chatroom.lastRoom";
-const ROOM_PATH = /^\/r\/([^/]+)\/?$/;
+const ROOM_PATH = /^\/r\/([^/]+)(\/moderation)?\/?$/;
+
+/** What the room shows: its chat, or its public moderation log (`/r/<slug>/moderation`). */
+export type RoomPane = "chat" | "moderation";
 
 function lastRoom(): string {
   try {
@@ -24,8 +27,14 @@ export function roomFromPath(pathname: string): string {
   }
 }
 
-export function roomPath(slug: string): string {
-  return `/r/${encodeURIComponent(slug)}`;
+/** Which pane a path names: the moderation log for `/r/<slug>/moderation`, else the chat. */
+export function paneFromPath(pathname: string): RoomPane {
+  return ROOM_PATH.exec(pathname)?.[2] === undefined ? "chat" : "moderation";
+}
+
+export function roomPath(slug: string, pane: RoomPane = "chat"): string {
+  const path = `/r/${encodeURIComponent(slug)}`;
+  return pane === "moderation" ? `${path}/moderation` : path;
 }
 
 /** Remembers the room for the next visit to `/`. */
@@ -37,33 +46,41 @@ export function rememberRoom(slug: string): void {
   }
 }
 
-function currentFromLocation(): string {
+interface Place {
+  slug: string;
+  pane: RoomPane;
+}
+
+function currentFromLocation(): Place {
   const slug = roomFromPath(window.location.pathname);
-  const path = roomPath(slug);
+  const pane = paneFromPath(window.location.pathname);
+  const path = roomPath(slug, pane);
   if (window.location.pathname !== path) {
     window.history.replaceState(window.history.state, "", path + window.location.search + window.location.hash);
   }
-  return slug;
+  return { slug, pane };
 }
 
 /**
- * The open room, kept in the path (`/r/<slug>`) so that a link, a reload and Back all land
- * in the same room.
+ * The open room, kept in the path (`/r/<slug>`, or `/r/<slug>/moderation` for its log) so
+ * that a link, a reload and Back all land in the same place. `go` opens a room's chat unless
+ * told which pane.
  */
-export function useRoomRoute(): [string, (slug: string) => void] {
-  const [slug, setSlug] = useState(currentFromLocation);
+export function useRoomRoute(): [string, (slug: string, pane?: RoomPane) => void, RoomPane] {
+  const [place, setPlace] = useState(currentFromLocation);
   useEffect(() => {
     const onPop = () => {
       // Back to another page (the App switches to it): leave its path alone.
       if (window.location.pathname.replace(/\/+$/, "") === TOKENS_PATH) return;
-      setSlug(currentFromLocation());
+      setPlace(currentFromLocation());
     };
     window.addEventListener("popstate", onPop);
     return () => window.removeEventListener("popstate", onPop);
   }, []);
-  const go = useCallback((next: string) => {
-    if (roomPath(next) !== window.location.pathname) window.history.pushState(null, "", roomPath(next));
-    setSlug(next);
+  const go = useCallback((next: string, pane: RoomPane = "chat") => {
+    const path = roomPath(next, pane);
+    if (path !== window.location.pathname) window.history.pushState(null, "", path);
+    setPlace((current) => (current.slug === next && current.pane === pane ? current : { slug: next, pane }));
   }, []);
-  return [slug, go];
+  return [place.slug, go, place.pane];
 }

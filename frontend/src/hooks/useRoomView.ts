@@ -1,12 +1,14 @@
 import { useSyncExternalStore } from "react";
 import type { OnlineUser } from "../api/rooms";
-import type { RoomNotices, RoomSession, RoomViewMode } from "../chat/roomSession";
+import type { Mute, RoomNotices, RoomSession, RoomViewMode } from "../chat/roomSession";
 import type { ChatState } from "../chat/timeline";
 
 export interface RoomView extends RoomNotices {
   state: ChatState;
   online: OnlineUser[];
   typing: OnlineUser[];
+  /** The reader's mute in this room, or null. */
+  muted: Mute | null;
   send: RoomSession["send"];
   retry: RoomSession["retry"];
   vote: RoomSession["vote"];
@@ -19,6 +21,9 @@ export interface RoomView extends RoomNotices {
   /** The collapsed messages the reader opened. */
   revealed: ReadonlySet<number>;
   reveal: RoomSession["reveal"];
+  edit: RoomSession["edit"];
+  remove: RoomSession["remove"];
+  mute: RoomSession["mute"];
 }
 
 /** What a component shows of a room session, re-rendered as it changes. */
@@ -29,11 +34,13 @@ export function useRoomView(session: RoomSession): RoomView {
   const typing = useSyncExternalStore(session.typing.subscribe, session.typing.get, session.typing.get);
   const view = useSyncExternalStore(session.view.subscribe, session.view.get, session.view.get);
   const revealed = useSyncExternalStore(session.revealed.subscribe, session.revealed.get, session.revealed.get);
+  const muted = useSyncExternalStore(session.muted.subscribe, session.muted.get, session.muted.get);
   return {
     state,
     ...notices,
     online,
     typing,
+    muted,
     send: session.send,
     retry: session.retry,
     vote: session.vote,
@@ -44,5 +51,8 @@ export function useRoomView(session: RoomSession): RoomView {
     setView: session.setView,
     revealed,
     reveal: session.reveal,
+    edit: session.edit,
+    remove: session.remove,
+    mute: session.mute,
   };
 }

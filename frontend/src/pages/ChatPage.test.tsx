@@ -1,11 +1,9 @@
-import { act, render, screen, within } from "@testing-library/react";
+import { act, screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { ALICE, stubFetch } from "../__tests__/fakeFetch";
+import { renderChatPage } from "../__tests__/renderChatPage";
 import { FakeSocket, makeMessage } from "../__tests__/fakeSocket";
-import { AuthProvider } from "../hooks/useAuth";
-import { SocketProvider } from "../socket/SocketContext";
-import { ChatPage } from "./ChatPage";
 
 afterEach(() => {
   vi.unstubAllGlobals();
@@ -14,13 +12,7 @@ afterEach(() => {
 function renderPage() {
   const server = stubFetch({ "GET /api/me": { status: 200, body: { user: ALICE } }, "POST /api/logout": { status: 204 } });
   const socket = new FakeSocket();
-  render(
-    <AuthProvider>
-      <SocketProvider socket={socket}>
-        <ChatPage user={ALICE} onOpenTokens={vi.fn()} />
-      </SocketProvider>
-    </AuthProvider>,
-  );
+  renderChatPage(socket, ALICE);
   return { socket, ...server };
 }
 

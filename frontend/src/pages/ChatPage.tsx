@@ -1,8 +1,11 @@
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useEffect, useMemo, useState } from "react";
 import type { User } from "../api/types";
+import { moderates } from "../chat/permissions";
 import { Composer } from "../components/Composer";
 import { ConnectionStatus } from "../components/ConnectionStatus";
+import type { MessageActions } from "../components/MessageItem";
 import { MessageList, type SavedScroll } from "../components/MessageList";
+import { ModerationLog } from "../components/ModerationLog";
 import { OnlineList } from "../components/OnlineList";
 import { RoomSidebar } from "../components/RoomSidebar";
 import { TopList } from "../components/TopList";
@@ -13,10 +16,11 @@ import { useAuth } from "../hooks/useAuth";
 import { useConnection } from "../hooks/useConnection";
 import { useNow } from "../hooks/useNow";
 import { useRoomKeys } from "../hooks/useRoomKeys";
-import { rememberRoom, useRoomRoute } from "../hooks/useRoomRoute";
+import { rememberRoom, roomPath, useRoomRoute } from "../hooks/useRoomRoute";
 import { useRooms } from "../hooks/useRooms";
 import { useRoomView } from "../hooks/useRoomView";
 import { useTopFeed } from "../hooks/useTopFeed";
+import { followLink } from "../lib/links";
 
 interface ChatPageProps {
   user: User;
@@ -30,7 +34,7 @@ export function ChatPage({ user, onOpenTokens }: ChatPageProps) {
   const [loggingOut, setLoggingOut] = useState(false);
   const [drawerOpen, setDrawerOpen] = useState(false);
   const connection = useConnection({ onConnectionRefused: auth.refresh, onSessionEnded: auth.sessionEnded });
-  const [slug, go] = useRoomRoute();
+  const [slug, go, pane] = useRoomRoute();
   const rooms = useRooms({ myId: user.id });
   const { directory, sessions } = rooms;
   const session = sessions.get(slug);
@@ -39,6 +43,12 @@ export function ChatPage({ user, onOpenTokens }: ChatPageProps) {
   const top = useTopFeed(session.top, chat.view === "top");
   const waiting = state.outbox.filter((item) => item.status !== "failed").length;
   const room = rooms.rooms.find((known) => known.slug === slug);
+  const moderator = moderates(user.role);
+  const { edit, remove, mute } = chat;
+  const actions = useMemo<MessageActions>(
+    () => ({ room: slug, moderator, edit, remove, mute }),
+    [slug, moderator, edit, remove, mute],
+  );
   // Where the reader was in each room left, to open it there again.
   const [savedScrolls] = useState(() => new Map<string, SavedScroll>());
   const [savedTopScrolls] = useState(() => new Map<string, number>());
@@ -107,7 +117,22 @@ export function ChatPage({ user, onOpenTokens }: ChatPageProps) {
               </span>{" "}
               {room?.name ?? slug}
             </h1>
-            {room !== undefined && room.topic !== "" && <p className="topbar-topic">{room.topic}</p>}
+            <p className="topbar-details">
+              {room !== undefined && room.topic !== "" && <span className="topbar-topic">{room.topic}</span>}
+              <a
+                className="topbar-log"
+                href={roomPath(slug, "moderation")}
+                aria-label="Moderation log"
+                aria-current={pane === "moderation" ? "page" : undefined}
+                onClick={(event) => followLink(event, () => go(slug, "moderation"))}
+              >
+                {/* Narrow screens show "Log": the header has no room for more. */}
+                <span className="topbar-log-long">Moderation log</span>
+                <span className="topbar-log-short" aria-hidden="true">
+                  Log
+                </span>
+              </a>
+            </p>
           </div>
           <ConnectionStatus state={connection} waiting={waiting} />
         </div>
@@ -140,57 +165,71 @@ export function ChatPage({ user, onOpenTokens }: ChatPageProps) {
           <OnlineList online={chat.online} myId={user.id} />
         </aside>
         <main className="chat-main">
-          <div className="view-bar">
-            <ViewTabs view={chat.view} onChange={chat.setView} />
-            {chat.view === "top" && <TopWindowSelect value={top.window} onChange={top.setWindow} />}
-          </div>
-          <div className="view-panel" role="tabpanel" id={VIEW_PANEL_ID} aria-labelledby={viewTabId(chat.view)}>
-            {chat.view === "live" ? (
-              <MessageList
-                key={`timeline-${slug}`}
+          {pane === "moderation" ? (
+            <ModerationLog key={`log-${slug}`} room={slug} now={now} chatHref={roomPath(slug)} onBack={() => go(slug)} />
+          ) : (
+            <>
+              <div className="view-bar">
+                <ViewTabs view={chat.view} onChange={chat.setView} />
+                {chat.view === "top" && <TopWindowSelect value={top.window} onChange={top.setWindow} />}
+              </div>
+              <div className="view-panel" role="tabpanel" id={VIEW_PANEL_ID} aria-labelledby={viewTabId(chat.view)}>
+                {chat.view === "live" ? (
+                  <MessageList
+                    key={`timeline-${slug}`}
+                    room={slug}
+                    messages={state.messages}
+                    outbox={state.outbox}
+                    hasMore={state.hasMore}
+                    joined={state.joined}
+                    myId={user.id}
+                    username={user.username}
+                    now={now}
+                    canVote={connection === "connected"}
+                    onVote={chat.vote}
+                    revealed={chat.revealed}
+                    onReveal={chat.reveal}
+                    onRetry={chat.retry}
+                    actions={actions}
+                    loadOlder={chat.loadOlder}
+                    onReachedBottom={reachedBottom}
+                    savedScroll={savedScrolls.get(slug)}
+                    onSaveScroll={(position) => savedScrolls.set(slug, position)}
+                  />
+                ) : (
+                  <TopList
+                    key={`top-${slug}`}
+                    state={top}
+                    myId={user.id}
+                    now={now}
+                    canVote={connection === "connected"}
+                    onVote={chat.vote}
+                    revealed={chat.revealed}
+                    onReveal={chat.reveal}
+                    onLoadMore={top.loadMore}
+                    onApplyUpdates={top.applyUpdates}
+                    onReload={top.reload}
+                    savedTop={savedTopScrolls.get(slug)}
+                    onSaveTop={(position) => savedTopScrolls.set(slug, position)}
+                  />
+                )}
+              </div>
+              {chat.notice !== null && (
+                <p className="chat-notice" role="alert">
+                  {chat.notice}
+                </p>
+              )}
+              <TypingIndicator typing={chat.typing} />
+              <Composer
+                key={`composer-${slug}`}
                 room={slug}
-                messages={state.messages}
-                outbox={state.outbox}
-                hasMore={state.hasMore}
-                joined={state.joined}
-                myId={user.id}
-                username={user.username}
+                onSend={chat.send}
+                onTyping={chat.notifyTyping}
+                muted={chat.muted}
                 now={now}
-                canVote={connection === "connected"}
-                onVote={chat.vote}
-                revealed={chat.revealed}
-                onReveal={chat.reveal}
-                onRetry={chat.retry}
-                loadOlder={chat.loadOlder}
-                onReachedBottom={reachedBottom}
-                savedScroll={savedScrolls.get(slug)}
-                onSaveScroll={(position) => savedScrolls.set(slug, position)}
               />
-            ) : (
-              <TopList
-                key={`top-${slug}`}
-                state={top}
-                myId={user.id}
-                now={now}
-                canVote={connection === "connected"}
-                onVote={chat.vote}
-                revealed={chat.revealed}
-                onReveal={chat.reveal}
-                onLoadMore={top.loadMore}
-                onApplyUpdates={top.applyUpdates}
-                onReload={top.reload}
-                savedTop={savedTopScrolls.get(slug)}
-                onSaveTop={(position) => savedTopScrolls.set(slug, position)}
-              />
-            )}
-          </div>
-          {chat.notice !== null && (
-            <p className="chat-notice" role="alert">
-              {chat.notice}
-            </p>
+            </>
           )}
-          <TypingIndicator typing={chat.typing} />
-          <Composer key={`composer-${slug}`} room={slug} onSend={chat.send} onTyping={chat.notifyTyping} />
         </main>
       </div>
       <div className="visually-hidden" aria-live="polite" aria-atomic="true">

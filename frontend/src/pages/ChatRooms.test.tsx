@@ -1,13 +1,11 @@
-import { act, render, screen, within } from "@testing-library/react";
+import { act, screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Room } from "../api/rooms";
 import { ALICE, stubFetch, type FakeAnswer } from "../__tests__/fakeFetch";
+import { renderChatPage } from "../__tests__/renderChatPage";
 import { FakeSocket, makeMessage } from "../__tests__/fakeSocket";
 import type { Message } from "../api/types";
-import { AuthProvider } from "../hooks/useAuth";
-import { SocketProvider } from "../socket/SocketContext";
-import { ChatPage } from "./ChatPage";
 
 const BOB = { id: 2, username: "bob" };
 
@@ -32,13 +30,7 @@ async function renderPage({ path = "/", rooms = ROOMS, createRoom }: { path?: st
     ...(createRoom === undefined ? {} : { "POST /api/rooms": createRoom }),
   });
   const socket = new FakeSocket();
-  render(
-    <AuthProvider>
-      <SocketProvider socket={socket}>
-        <ChatPage user={ALICE} onOpenTokens={vi.fn()} />
-      </SocketProvider>
-    </AuthProvider>,
-  );
+  renderChatPage(socket, ALICE);
   await screen.findByRole("link", { name: /^lobby/ });
   act(() => socket.serverAccepts());
   return { socket, ...server };

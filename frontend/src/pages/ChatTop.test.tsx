@@ -1,13 +1,11 @@
-import { act, render, screen, within } from "@testing-library/react";
+import { act, screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Room } from "../api/rooms";
 import type { Message } from "../api/types";
 import { ALICE, stubFetch } from "../__tests__/fakeFetch";
+import { renderChatPage } from "../__tests__/renderChatPage";
 import { FakeSocket, makeMessage } from "../__tests__/fakeSocket";
-import { AuthProvider } from "../hooks/useAuth";
-import { SocketProvider } from "../socket/SocketContext";
-import { ChatPage } from "./ChatPage";
 
 afterEach(() => {
   vi.unstubAllGlobals();
@@ -28,13 +26,7 @@ async function renderPage() {
     "GET /api/rooms": { status: 200, body: { rooms: [room("general"), room("lobby")] } },
   });
   const socket = new FakeSocket();
-  render(
-    <AuthProvider>
-      <SocketProvider socket={socket}>
-        <ChatPage user={ALICE} onOpenTokens={vi.fn()} />
-      </SocketProvider>
-    </AuthProvider>,
-  );
+  renderChatPage(socket, ALICE);
   await screen.findByRole("link", { name: /^lobby/ });
   act(() => socket.serverAccepts());
   for (const slug of ["general", "lobby"]) {
