@@ -257,8 +257,8 @@ def ensure_top_votes(url: str, rooms: list[str]) -> None:
             )
             changed = True
         conn.commit()
-        if changed:
-            conn.execute("ANALYZE messages")
+    if changed:
+        settle(url)
 
 
 def _one(conn: psycopg.Connection[Any], query: str, params: tuple[Any, ...]) -> int:
