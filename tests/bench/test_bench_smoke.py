@@ -43,6 +43,24 @@ def _figures(markdown: str, scenario: str) -> list[str]:
     return [f"{row[2]} | {row[3]}" for row in rows if len(row) >= 4]
 
 
+def run_quick_bench(
+    databases: BenchDatabases, tmp_path: Path, *options: str, timeout: float
+) -> subprocess.CompletedProcess[str]:
+    """`python -m bench --quick` with `options`, on the test's databases, writing under tmp_path."""
+    return subprocess.run(
+        [
+            sys.executable, "-m", "bench", "--quick", *options,
+            "--pg-server", databases.server, "--db-prefix", databases.prefix,
+            "--output-dir", str(tmp_path), "--results-dir", str(tmp_path / "results"),
+        ],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )  # fmt: skip
+
+
 @pytest.mark.timeout(240)
 def test_quick_run_measures_every_scenario_and_writes_the_report(
     bench_databases: BenchDatabases, tmp_path: Path
@@ -50,27 +68,7 @@ def test_quick_run_measures_every_scenario_and_writes_the_report(
     for package in ("loadgen", "baselines/node_socketio"):
         if not (ROOT / "bench" / package / "node_modules").is_dir() or not shutil.which("node"):
             _unavailable("the benchmark's npm packages", f"run scripts/bootstrap test (bench/{package})")
-    completed = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bench",
-            "--quick",
-            "--pg-server",
-            bench_databases.server,
-            "--db-prefix",
-            bench_databases.prefix,
-            "--output-dir",
-            str(tmp_path),
-            "--results-dir",
-            str(tmp_path / "results"),
-        ],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        capture_output=True,
-        text=True,
-        timeout=220,
-    )
+    completed = run_quick_bench(bench_databases, tmp_path, timeout=220)
     assert completed.returncode == 0, completed.stderr[-4000:]
     report = (tmp_path / "performance.md").read_text()
     assert (tmp_path / "performance.png").stat().st_size > 10_000
@@ -98,31 +96,7 @@ def test_quick_top_run_pages_every_window_of_a_voted_room(bench_databases: Bench
     """`--scenarios top` alone: the rooms get their history and vote totals, every window is paged."""
     if not (ROOT / "bench" / "loadgen" / "node_modules").is_dir() or not shutil.which("node"):
         _unavailable("the benchmark's npm packages", "run scripts/bootstrap test (bench/loadgen)")
-    completed = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bench",
-            "--quick",
-            "--scenarios",
-            "top",
-            "--servers",
-            "product",
-            "--pg-server",
-            bench_databases.server,
-            "--db-prefix",
-            bench_databases.prefix,
-            "--output-dir",
-            str(tmp_path),
-            "--results-dir",
-            str(tmp_path / "results"),
-        ],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        capture_output=True,
-        text=True,
-        timeout=160,
-    )
+    completed = run_quick_bench(bench_databases, tmp_path, "--scenarios", "top", "--servers", "product", timeout=160)
     assert completed.returncode == 0, completed.stderr[-4000:]
     report = (tmp_path / "performance.md").read_text()
     for window in ("hour", "day", "week", "all"):
