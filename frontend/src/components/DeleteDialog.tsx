@@ -2,6 +2,7 @@ import { useState, type FormEvent } from "react";
 import type { Outcome } from "../chat/roomSession";
 import { reasonProblem } from "../chat/permissions";
 import { Dialog } from "./Dialog";
+import { DialogFooter } from "./DialogFooter";
 import { ReasonField } from "./ReasonField";
 
 interface DeleteDialogProps {
@@ -44,19 +45,7 @@ export function DeleteDialog({ author, needsReason, onDelete, onClose }: DeleteD
             : "It will read “message deleted” for everyone. This cannot be undone."}
         </p>
         {needsReason && <ReasonField value={reason} onChange={setReason} error={fieldError} />}
-        {error !== null && (
-          <p className="form-error" role="alert">
-            {error}
-          </p>
-        )}
-        <div className="dialog-actions">
-          <button type="button" className="button button-quiet" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="button button-danger" disabled={busy}>
-            Delete
-          </button>
-        </div>
+        <DialogFooter error={error} busy={busy} action="Delete" onClose={onClose} />
       </form>
     </Dialog>
   );

@@ -2,6 +2,7 @@ import { useState, type FormEvent } from "react";
 import type { Outcome } from "../chat/roomSession";
 import { MUTE_MAX_MINUTES, minutesProblem, reasonProblem } from "../chat/permissions";
 import { Dialog } from "./Dialog";
+import { DialogFooter } from "./DialogFooter";
 import { ReasonField } from "./ReasonField";
 import { TextField } from "./TextField";
 
@@ -53,19 +54,7 @@ export function MuteDialog({ username, room, onMute, onClose }: MuteDialogProps)
           required
         />
         <ReasonField value={reason} onChange={setReason} error={errors.reason ?? null} />
-        {error !== null && (
-          <p className="form-error" role="alert">
-            {error}
-          </p>
-        )}
-        <div className="dialog-actions">
-          <button type="button" className="button button-quiet" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="button button-danger" disabled={busy}>
-            Mute
-          </button>
-        </div>
+        <DialogFooter error={error} busy={busy} action="Mute" onClose={onClose} />
       </form>
     </Dialog>
   );
