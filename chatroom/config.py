@@ -255,6 +255,20 @@ class Config(BaseSettings):
         validation_alias="CHATROOM_EDIT_WINDOW",
         description="Seconds after sending during which authors may edit their message (deleting has no limit).",
     )
+    gc_threshold: int = Field(
+        7000,
+        ge=700,
+        validation_alias="CHATROOM_GC_THRESHOLD",
+        description="Allocations between two collections of the youngest garbage-collector generation (CPython's "
+        "default is 700); the older generations keep CPython's ratios. See chatroom/collector.py.",
+    )
+    gc_freeze_burst: int = Field(
+        100,
+        gt=0,
+        validation_alias="CHATROOM_GC_FREEZE_BURST",
+        description="New connections since the last freeze after which everything alive is frozen out of the "
+        "garbage collector's reach; as many closed (and half gone) thaws and collects once.",
+    )
     # Set by tests only; no environment variable.
     testing: bool = False
 
@@ -280,6 +294,8 @@ class Config(BaseSettings):
             "presence_timeout_seconds",
             "collapse_score",
             "edit_window_seconds",
+            "gc_threshold",
+            "gc_freeze_burst",
         }
     )
 

@@ -53,7 +53,8 @@ def metrics() -> Response:
     return Response(generate_latest(), mimetype=CONTENT_TYPE_LATEST)
 
 
-def _open_sockets() -> int:
+def open_connections() -> int:
+    """Logged-in Socket.IO connections of this process."""
     # Connections that passed the connect handler (which refuses anyone not logged in):
     # python-socketio's table of the namespace's members, less those still being checked.
     # Engine.IO's own table would also count handshakes that never log in.
@@ -65,7 +66,7 @@ def _open_sockets() -> int:
     return max(0, len(members) - len(manager.pending_connect.get("/", ())))
 
 
-CONNECTED_SOCKETS.set_function(_open_sockets)
+CONNECTED_SOCKETS.set_function(open_connections)
 
 
 def init_app(app: Flask, engine: Engine) -> None:

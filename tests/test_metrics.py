@@ -133,3 +133,10 @@ def test_broadcasts_are_written_once_per_recipient_straight_to_idle_websockets(s
     finally:
         for person in [*people, polling]:
             person.close()
+
+
+def test_a_serving_process_reports_its_pauses_and_frozen_objects(server: ServerProcess) -> None:
+    samples = scrape(server.url)
+    assert samples["chatroom_gc_frozen_objects"] > 10_000
+    assert samples["chatroom_gc_freezes_total|reason=start"] == 1
+    assert samples["chatroom_gc_pause_seconds_count|generation=2"] >= 1
