@@ -125,6 +125,14 @@ class Config(BaseSettings):
         validation_alias="CHATROOM_RATE_LIMITS",
         description="`0`/`off`/`false`/`no` disables the socket and HTTP rate limits (tests do).",
     )
+    rate_limit_scale: int = Field(
+        1,
+        ge=1,
+        le=10_000,
+        validation_alias="CHATROOM_RATE_LIMIT_SCALE",
+        description="Multiplies the per-user socket limits (messages, joins, history and Top pages, votes, edits, "
+        "mutes), for a community of busy bots or a load test; the log-in, sign-up and other HTTP limits stay.",
+    )
     auto_migrate: bool = Field(
         True,
         validation_alias="CHATROOM_AUTO_MIGRATE",
@@ -279,6 +287,7 @@ class Config(BaseSettings):
             "instance_path",
             "redis_url",
             "rate_limits",
+            "rate_limit_scale",
             "auto_migrate",
             "session_idle_timeout",
             "session_absolute_timeout",

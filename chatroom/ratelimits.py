@@ -35,16 +35,16 @@ TOKEN_CREATIONS_PER_USER = "100/hour"  # noqa: S105 - a rate, not a secret
 log = logging.getLogger(__name__)
 
 
+def scaled(limit: str, scale: int) -> RateLimitItem:
+    """`limit` ("20/10 seconds") with `scale` times the amount in the same window."""
+    amount, window = limit.split("/", 1)
+    return parse(f"{int(amount) * scale}/{window}")
+
+
 class SocketRateLimits:
     def __init__(self) -> None:
         self._limiter: MovingWindowRateLimiter | None = None
-        self._message_limit: RateLimitItem = parse(MESSAGES_PER_USER)
-        self._join_limit: RateLimitItem = parse(JOINS_PER_USER)
-        self._history_limit: RateLimitItem = parse(HISTORY_PAGES_PER_USER)
-        self._vote_limit: RateLimitItem = parse(VOTES_PER_USER)
-        self._top_limit: RateLimitItem = parse(TOP_PAGES_PER_USER)
-        self._edit_limit: RateLimitItem = parse(EDITS_PER_USER)
-        self._mute_limit: RateLimitItem = parse(MUTES_PER_USER)
+        self.init_limits(1)
 
     def init(self, config: Config) -> None:
         self._limiter = (
@@ -54,6 +54,17 @@ class SocketRateLimits:
             if config.rate_limits
             else None
         )
+        self.init_limits(config.rate_limit_scale)
+
+    def init_limits(self, scale: int) -> None:
+        """The per-user limits, each allowing `scale` times its usual amount."""
+        self._message_limit: RateLimitItem = scaled(MESSAGES_PER_USER, scale)
+        self._join_limit: RateLimitItem = scaled(JOINS_PER_USER, scale)
+        self._history_limit: RateLimitItem = scaled(HISTORY_PAGES_PER_USER, scale)
+        self._vote_limit: RateLimitItem = scaled(VOTES_PER_USER, scale)
+        self._top_limit: RateLimitItem = scaled(TOP_PAGES_PER_USER, scale)
+        self._edit_limit: RateLimitItem = scaled(EDITS_PER_USER, scale)
+        self._mute_limit: RateLimitItem = scaled(MUTES_PER_USER, scale)
 
     def messages_left(self, user_id: int) -> int | None:
         """How many more messages the user may send now; None when there is no limit to keep."""

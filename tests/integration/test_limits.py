@@ -86,6 +86,21 @@ def test_votes_are_limited_to_about_sixty_a_minute(limited: ServerProcess) -> No
         voter.close()
 
 
+def test_the_scale_setting_multiplies_the_per_user_socket_limits(tmp_path: Path) -> None:
+    with ServerProcess(
+        f"sqlite:///{tmp_path / 'chat.db'}", tmp_path, CHATROOM_RATE_LIMITS="on", CHATROOM_RATE_LIMIT_SCALE="2"
+    ) as server:
+        author = ChatClient(server.url).signup().connect()
+        voter = ChatClient(server.url).signup().connect()
+        try:
+            message = author.call("data", {"room": "general", "body": "vote on me"})["message"]
+            votes = pipelined(voter, "upvote", [{"message_id": message["id"]}] * (2 * VOTE_BUDGET + 5))
+            assert votes == ["ok"] * (2 * VOTE_BUDGET) + ["rate_limited"] * 5
+        finally:
+            author.close()
+            voter.close()
+
+
 def test_joining_an_unknown_room_is_not_found_and_leaves_the_socket_working(limited: ServerProcess) -> None:
     person = ChatClient(limited.url).signup().connect()
     try:
