@@ -32,6 +32,8 @@ FANOUT_LADDER = [
 INGEST_LADDER = [100, 250, 500, 750, 1000, 1500, 2000, 2500, 3000, 3500, 4000, 5000, 6500, 8000]
 # The Top scenario reads a page of each window of each join room.
 TOP_WINDOWS = ["hour", "day", "week", "all"]
+# Seconds each ingest and vote rate is held (the other scenarios keep Settings.step_seconds).
+SWEEP_STEP_SECONDS = 10.0
 VOTE_LADDER = [25, 50, 100, 200, 400, 700, 1000, 1500, 2000, 2500, 3000, 4000]
 
 
@@ -129,6 +131,13 @@ def _base(server: Server, settings: Settings) -> dict[str, Any]:
     }
 
 
+def _long_steps(settings: Settings) -> dict[str, Any]:
+    """Write-path sweeps hold each rate long enough that one collector pause cannot decide a step."""
+    if settings.quick:
+        return {}
+    return {"step_seconds": max(settings.step_seconds, SWEEP_STEP_SECONDS), "max_step_seconds": SWEEP_STEP_SECONDS}
+
+
 def sustained(steps: list[dict[str, Any]], key: str, limit_ms: float, rate: str) -> dict[str, Any] | None:
     """The best step that kept p99 (of `key`) within the limit with nothing left behind."""
     good = []
@@ -181,7 +190,8 @@ def ingest(server: Server, cookies: list[str], settings: Settings, senders: int 
         "cookies": cookies[: listeners + senders],
         "rates": INGEST_LADDER[:2] if settings.quick else INGEST_LADDER,
         "stop_on": "ack",
-    }
+        "client_ids": server.name == "product",
+    } | _long_steps(settings)
     lines = run_loadgen(config, settings, CpuMeter(server), timeout=600)
     steps = [line for line in lines if line["type"] == "step"]
     after = data.message_count(server.database, data.INGEST_ROOM, seed=server.name == "seed")
@@ -214,7 +224,7 @@ def votes(server: Server, cookies: list[str], settings: Settings, author_id: int
         "stop_on": "ack",
         "count_events": '"vote"',
         "acks": True,
-    }
+    } | _long_steps(settings)
     lines = run_loadgen(config, settings, CpuMeter(server), timeout=600)
     steps = [line for line in lines if line["type"] == "step"]
     final = next((line for line in lines if line["type"] == "votes_final"), {})

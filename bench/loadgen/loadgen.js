@@ -221,7 +221,9 @@ class Client {
       this.ws.send(body);
       return;
     }
-    this.emit('data', { room: cfg.room, body }, 'data', step, null);
+    // The web client sends a client_id with every message (retries reuse it); so does the bench.
+    const payload = cfg.client_ids ? { room: cfg.room, body, client_id: crypto.randomUUID() } : { room: cfg.room, body };
+    this.emit('data', payload, 'data', step, null);
   }
 
   vote(step) {
