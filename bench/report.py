@@ -98,6 +98,24 @@ def _by(run: dict[str, Any], kind: str, server: str, n: int | None = None) -> di
     return None
 
 
+def _internals(figures: dict[str, Any] | None) -> str:
+    """The server's own view of a sweep (its /metrics): collector pauses, writer batches."""
+    if not figures:
+        return ""
+    pauses = figures["gc_pauses"]
+    longest = figures["gc_longest_pause_at_most_s"]
+    text = (
+        f"; GC {sum(pauses.values())} pauses ({pauses['2']} full), {_num(figures['gc_pause_seconds'] * 1000)} ms in all"
+        + (f", longest ≤ {_num(longest * 1000)} ms" if longest is not None else "")
+    )
+    if figures["writer_batches"]:
+        text += (
+            f"; {figures['writer_batches']} writer batches of {figures['ops_per_batch']} ops, "
+            f"{figures['statements_per_batch']} SQL statements each"
+        )
+    return text
+
+
 def rows(run: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     """(scenario, server, figure, detail) for every result."""
     out: list[tuple[str, str, str, str]] = []
@@ -145,6 +163,7 @@ def rows(run: dict[str, Any]) -> list[tuple[str, str, str, str]]:
                 detail += (
                     f"; totals {'exact' if r['exact'] else 'WRONG'} (up {t['upvotes']} = {t['vote_rows_up']} rows)"
                 )
+            detail += _internals(r.get("internals"))
             out.append((kind, label, f"{_num(value)} {unit}{mark}", detail))
     for r in run["join"]:
         label = labels.get(r["server"], r["server"])

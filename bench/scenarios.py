@@ -13,6 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import requests
+from prometheus_client.parser import text_string_to_metric_families
+
 from bench import data
 from bench.servers import BENCH, LOADGEN_CORE, Server, pinned
 
@@ -131,6 +134,56 @@ def _base(server: Server, settings: Settings) -> dict[str, Any]:
     }
 
 
+def scrape(server: Server) -> dict[str, float]:
+    """The product's /metrics as {name|label=value: sample}; empty for servers without it."""
+    if server.name != "product":
+        return {}
+    text = requests.get(f"{server.url}/metrics", timeout=10).text
+    return {
+        s.name + "".join(f"|{k}={v}" for k, v in sorted(s.labels.items())): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
+
+
+def internals(before: dict[str, float], after: dict[str, float]) -> dict[str, Any] | None:
+    """What the server's own metrics say happened between two scrapes: collector pauses and
+    writer batches (ops and SQL statements per transaction)."""
+    if not after:
+        return None
+
+    def delta(key: str) -> float:
+        return after.get(key, 0.0) - before.get(key, 0.0)
+
+    pauses = {g: delta(f"chatroom_gc_pause_seconds_count|generation={g}") for g in "012"}
+    total = sum(pauses.values())
+    # The longest pause lies under the smallest bucket bound that holds every pause of the interval.
+    bounds = sorted(
+        float(key.split("le=")[1].split("|")[0])
+        for key in after
+        if key.startswith("chatroom_gc_pause_seconds_bucket|") and "|generation=2" in key
+    )
+    longest = None
+    for bound in bounds:
+        held = sum(delta(f"chatroom_gc_pause_seconds_bucket|generation={g}|le={_le(bound)}") for g in "012")
+        if total and held >= total:
+            longest = bound
+            break
+    batches = delta("chatroom_writer_batch_ops_count")
+    return {
+        "gc_pauses": {g: int(n) for g, n in pauses.items()},
+        "gc_pause_seconds": round(sum(delta(f"chatroom_gc_pause_seconds_sum|generation={g}") for g in "012"), 3),
+        "gc_longest_pause_at_most_s": longest,
+        "writer_batches": int(batches),
+        "ops_per_batch": round(delta("chatroom_writer_batch_ops_sum") / batches, 2) if batches else None,
+        "statements_per_batch": round(delta("chatroom_writer_batch_statements_sum") / batches, 2) if batches else None,
+    }
+
+
+def _le(bound: float) -> str:
+    return "+Inf" if bound == float("inf") else repr(bound)
+
+
 def _long_steps(settings: Settings) -> dict[str, Any]:
     """Write-path sweeps hold each rate long enough that one collector pause cannot decide a step."""
     if settings.quick:
@@ -182,16 +235,21 @@ def ingest(server: Server, cookies: list[str], settings: Settings, senders: int 
     """10 listeners, many senders that do not join; persisted messages/s and ack latency."""
     listeners = 10
     before = data.message_count(server.database, data.INGEST_ROOM, seed=server.name == "seed")
-    config = _base(server, settings) | {
-        "mode": "sweep",
-        "room": data.INGEST_ROOM,
-        "receivers": listeners,
-        "separate_senders": senders,
-        "cookies": cookies[: listeners + senders],
-        "rates": INGEST_LADDER[:2] if settings.quick else INGEST_LADDER,
-        "stop_on": "ack",
-        "client_ids": server.name == "product",
-    } | _long_steps(settings)
+    config = (
+        _base(server, settings)
+        | {
+            "mode": "sweep",
+            "room": data.INGEST_ROOM,
+            "receivers": listeners,
+            "separate_senders": senders,
+            "cookies": cookies[: listeners + senders],
+            "rates": INGEST_LADDER[:2] if settings.quick else INGEST_LADDER,
+            "stop_on": "ack",
+            "client_ids": server.name == "product",
+        }
+        | _long_steps(settings)
+    )
+    scraped = scrape(server)
     lines = run_loadgen(config, settings, CpuMeter(server), timeout=600)
     steps = [line for line in lines if line["type"] == "step"]
     after = data.message_count(server.database, data.INGEST_ROOM, seed=server.name == "seed")
@@ -205,6 +263,7 @@ def ingest(server: Server, cookies: list[str], settings: Settings, senders: int 
         "acked": acked,
         # Every ok ack must stand for a committed row (late acks after the last step included).
         "persisted_check": after - before >= acked,
+        "internals": internals(scraped, scrape(server)),
     }
 
 
@@ -213,18 +272,23 @@ def votes(server: Server, cookies: list[str], settings: Settings, author_id: int
     seed = server.name == "seed"
     url = server.database
     message_id = data.new_vote_target(url, author_id, seed=seed)
-    config = _base(server, settings) | {
-        "mode": "votes",
-        "room": data.VOTES_ROOM,
-        "receivers": n,
-        "senders": n,
-        "cookies": cookies[:n],
-        "rates": VOTE_LADDER[1:3] if settings.quick else VOTE_LADDER,
-        "message_id": message_id,
-        "stop_on": "ack",
-        "count_events": '"vote"',
-        "acks": True,
-    } | _long_steps(settings)
+    config = (
+        _base(server, settings)
+        | {
+            "mode": "votes",
+            "room": data.VOTES_ROOM,
+            "receivers": n,
+            "senders": n,
+            "cookies": cookies[:n],
+            "rates": VOTE_LADDER[1:3] if settings.quick else VOTE_LADDER,
+            "message_id": message_id,
+            "stop_on": "ack",
+            "count_events": '"vote"',
+            "acks": True,
+        }
+        | _long_steps(settings)
+    )
+    scraped = scrape(server)
     lines = run_loadgen(config, settings, CpuMeter(server), timeout=600)
     steps = [line for line in lines if line["type"] == "step"]
     final = next((line for line in lines if line["type"] == "votes_final"), {})
@@ -245,6 +309,7 @@ def votes(server: Server, cookies: list[str], settings: Settings, author_id: int
         "acked": acked,
         "expected_upvotes_seen_by_clients": final.get("expected_upvotes"),
         "exact": exact,
+        "internals": internals(scraped, scrape(server)),
     }
 
 

@@ -41,9 +41,21 @@ DELIVERIES = Counter(
     " the client's engine.io queue (queued: a backlog, a polling client or a full socket buffer)",
     ["path"],
 )
+WRITER_BATCH_OPS = Histogram(
+    "chatroom_writer_batch_ops",
+    "Sends, votes, edits and deletes committed together in one writer transaction (group commit)",
+    buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256),
+)
+WRITER_BATCH_STATEMENTS = Histogram(
+    "chatroom_writer_batch_statements",
+    "SQL statements one writer transaction sent, besides its BEGIN and COMMIT",
+    buckets=(1, 2, 3, 4, 5, 6, 8, 10, 15, 20, 30),
+)
 ERRORS = Counter("chatroom_errors", "Errors returned to clients, by protocol error code", ["code", "transport"])
 
 _STARTED_KEY = "chatroom.query_started"
+# Statements sent on one database connection since it was opened.
+STATEMENTS_KEY = "chatroom.statements"
 
 bp = Blueprint("metrics", __name__)
 
@@ -88,6 +100,7 @@ def _time_queries(engine: Engine) -> None:
     def _before(conn: Any, _cursor: Any, _statement: str, _params: Any, _context: Any, _many: bool) -> None:
         # One statement at a time runs on a connection; a failed one is overwritten by the next.
         conn.info[_STARTED_KEY] = time.perf_counter()
+        conn.info[STATEMENTS_KEY] = conn.info.get(STATEMENTS_KEY, 0) + 1
 
     @event.listens_for(engine, "after_cursor_execute")
     def _after(conn: Any, _cursor: Any, _statement: str, _params: Any, _context: Any, _many: bool) -> None:

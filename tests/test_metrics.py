@@ -43,6 +43,9 @@ def test_messages_votes_emits_and_queries_are_counted(accounts: Accounts) -> Non
         "emits": sample("chatroom_emit_seconds_count", event="data"),
         "vote_emits": sample("chatroom_emit_seconds_count", event="vote"),
         "queries": sample("chatroom_db_query_seconds_count"),
+        "batches": sample("chatroom_writer_batch_ops_count"),
+        "ops": sample("chatroom_writer_batch_ops_sum"),
+        "statements": sample("chatroom_writer_batch_statements_sum"),
     }
     sock = accounts.socket(accounts.signup("alice"))
     sent = ack(sock, "data", {"room": "general", "body": "counted"})
@@ -57,6 +60,10 @@ def test_messages_votes_emits_and_queries_are_counted(accounts: Accounts) -> Non
     assert sample("chatroom_emit_seconds_count", event="data") - before["emits"] == 2
     assert sample("chatroom_emit_seconds_count", event="vote") - before["vote_emits"] == 1
     assert sample("chatroom_db_query_seconds_count") > before["queries"]
+    # Four writes, each its own batch here (the tests' writer is synchronous), each a few statements.
+    assert sample("chatroom_writer_batch_ops_count") - before["batches"] == 4
+    assert sample("chatroom_writer_batch_ops_sum") - before["ops"] == 4
+    assert 4 <= sample("chatroom_writer_batch_statements_sum") - before["statements"] <= 4 * 10
 
 
 def test_errors_are_counted_by_code_and_transport(accounts: Accounts, client: FlaskClient) -> None:

@@ -19,7 +19,7 @@ from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Protocol
 
-from chatroom import broadcaster
+from chatroom import broadcaster, metrics
 from chatroom.errors import ChatError
 from chatroom.extensions import db
 from chatroom.services.batch_apply import Op, Outcome, SendOp, apply_batch
@@ -98,7 +98,13 @@ class GroupWriter:
             # commit, so a slow store never holds a database lock.
             budgets = self._budgets(ops)
             with db.session() as session:
+                # The connection's own counter (chatroom.metrics): statements of other
+                # connections, running meanwhile, are not this batch's.
+                counted = session.connection().info
+                sent_before = counted.get(metrics.STATEMENTS_KEY, 0)
                 applied = apply_batch(session, ops, budgets)
+                metrics.WRITER_BATCH_STATEMENTS.observe(counted.get(metrics.STATEMENTS_KEY, 0) - sent_before)
+            metrics.WRITER_BATCH_OPS.observe(len(ops))
         except Exception as exc:  # noqa: BLE001 - every waiter learns of the failure; the writer goes on
             for _, future in batch:
                 future.set_exception(exc)
