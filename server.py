@@ -31,6 +31,7 @@ from chatroom.library_patches import (  # noqa: E402
     check_library_internals,
     complete_websocket_sends,
     patch_gevent_server,
+    ping_from_one_timer,
 )
 from chatroom.metrics import open_connections  # noqa: E402
 from chatroom.migrate import alembic_config, upgrade  # noqa: E402
@@ -126,6 +127,7 @@ def main() -> int:
     if ASYNC_MODE == "gevent":
         patch_gevent_server(config.header_timeout_seconds)
         complete_websocket_sends()
+        ping_from_one_timer(socketio.server.eio)
         shutdown = GracefulShutdown(socketio, config.shutdown_grace_seconds)
         shutdown.install()
     # Everything allocated so far (modules, the app, the ORM's mappers: about 185,000 tracked

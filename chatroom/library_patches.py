@@ -29,12 +29,15 @@ Rules that correctness rests on (gevent is cooperative: a greenlet runs until it
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import importlib
 import importlib.metadata
 import inspect
+import logging
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -93,6 +96,8 @@ TARGETS: tuple[PatchTarget, ...] = (
         ("self", "environ", "start_response"),
     ),
     PatchTarget("python-engineio", "engineio.socket", "Socket.send", ("self", "pkt")),
+    PatchTarget("python-engineio", "engineio.socket", "Socket.schedule_ping", ("self",)),
+    PatchTarget("python-engineio", "engineio.socket", "Socket._send_ping", ("self",)),
     PatchTarget("python-engineio", "engineio.socket", "Socket.poll", ("self",)),
     PatchTarget("python-engineio", "engineio.socket", "Socket.close", ("self", "wait", "abort", "reason")),
     PatchTarget("python-engineio", "engineio.server", "Server.disconnect", ("self", "sid")),
@@ -290,6 +295,7 @@ def complete_websocket_sends() -> None:
         with contextlib.suppress(OSError):
             self.sock.settimeout(None)
         self.sock = CompleteSends(self.sock)
+        release_request_buffer(self.environ)
 
     _patch_once(ws.Server, "__init__", init)
 
@@ -305,6 +311,22 @@ def complete_websocket_sends() -> None:
             self.connected = False
 
     _patch_once(ws.Base, "close", close)
+
+
+def release_request_buffer(environ: dict[str, Any]) -> None:
+    """Close gevent's buffered reader of a request that became a websocket.
+
+    The websocket reads a duplicate of the socket, so the HTTP request's reader is never read
+    again, yet its 8 KiB buffer lived as long as the connection. Closing the reader frees
+    it and leaves the socket open (the reader only drops its reference); gevent's handler
+    then sees a closed reader after the websocket ends and closes the connection, as it
+    does already (patch_gevent_server).
+    """
+    wsgi_input = environ.get("wsgi.input")
+    reader = getattr(wsgi_input, "rfile", wsgi_input)
+    if reader is not None and hasattr(reader, "raw"):
+        with contextlib.suppress(OSError, ValueError):
+            reader.close()
 
 
 def decline_websocket_compression() -> None:
@@ -431,6 +453,67 @@ def bound_queued_bytes(eio_server: Any, budget: int, over_budget: Callable[[Any]
 
     _patch_once(eio_socket.Socket, "send", send)
     _patch_once(eio_socket.Socket, "poll", poll)
+
+
+class PingTimer:
+    """One greenlet that sends every engine.io socket's PING, instead of one sleeper per socket.
+
+    engine.io schedules the next ping of a socket when its PONG arrives, by starting a
+    greenlet that sleeps `ping_interval` seconds and sends it: one more saved stack per
+    connection, all the time. Every socket waits the same interval, so the sockets due
+    form a queue in the order their PONGs arrived; one greenlet sends each PING when its
+    time comes, with what the library's sleeper checked (the socket is neither closing
+    nor closed) and what it set (`last_ping`, which the service task's timeout check reads).
+    """
+
+    def __init__(self, eio_server: Any) -> None:
+        self.server = eio_server
+        self.due: collections.deque[tuple[float, Any]] = collections.deque()
+        self.running = True
+
+    def schedule(self, eio_socket: Any) -> None:
+        self.due.append((time.monotonic() + self.server.ping_interval, eio_socket))
+
+    def run(self) -> None:
+        from engineio import packet
+
+        while self.running:
+            if not self.due:
+                # Anything scheduled meanwhile is due a whole interval later.
+                self.server.sleep(self.server.ping_interval)
+                continue
+            wait = self.due[0][0] - time.monotonic()
+            if wait > 0:
+                self.server.sleep(wait)
+                continue
+            _, eio_socket = self.due.popleft()
+            if not eio_socket.closing and not eio_socket.closed:
+                eio_socket.last_ping = time.time()
+                try:
+                    eio_socket.send(packet.Packet(packet.PING))
+                except Exception:  # one socket's failure must not stop everyone's pings
+                    logging.getLogger(__name__).exception("could not send a ping")
+
+
+def ping_from_one_timer(eio_server: Any) -> PingTimer:
+    """Send the PINGs of `eio_server`'s sockets from one greenlet (see PingTimer); start it."""
+    timer = PingTimer(eio_server)
+    eio_server.chatroom_ping_timer = timer
+    from engineio import socket as eio_socket
+
+    original = eio_socket.Socket.schedule_ping
+
+    def schedule_ping(self: Any) -> None:
+        timer_of_server = getattr(self.server, "chatroom_ping_timer", None)
+        if timer_of_server is None:
+            original(self)
+        elif self.last_ping:  # as the library: only after the previous ping's PONG
+            self.last_ping = None
+            timer_of_server.schedule(self)
+
+    _patch_once(eio_socket.Socket, "schedule_ping", schedule_ping)
+    eio_server.start_background_task(timer.run)
+    return timer
 
 
 def screen_connections(

@@ -21,6 +21,8 @@ from chatroom.library_patches import (
     PatchTarget,
     check_library_internals,
     check_target,
+    ping_from_one_timer,
+    release_request_buffer,
 )
 from tests.support.clients import ChatClient
 from tests.support.procs import ServerProcess
@@ -206,3 +208,64 @@ def test_closing_a_websocket_whose_peer_reset_it_is_quiet() -> None:
     )
     patched_close(connection)
     assert connection.connected is False
+
+
+def test_one_timer_sends_each_ping_an_interval_after_its_pong() -> None:
+    import engineio
+    from engineio import packet
+    from engineio.socket import Socket
+
+    server = engineio.Server(async_mode="threading", ping_interval=0.2, ping_timeout=5)
+    timer = ping_from_one_timer(server)
+    try:
+        first, second, gone = Socket(server, "first"), Socket(server, "second"), Socket(server, "gone")
+        for each in (first, gone, second):
+            each.schedule_ping()  # as when its PONG arrives
+            assert each.last_ping is None
+        gone.closed = True
+        second.schedule_ping()  # a second PONG before the ping: nothing more is scheduled
+        assert len(timer.due) == 3
+
+        pings = [first.queue.get(timeout=5), second.queue.get(timeout=5)]
+        assert [p.packet_type for p in pings] == [packet.PING, packet.PING]
+        assert first.last_ping is not None and second.last_ping is not None
+        assert gone.queue.empty() and gone.last_ping is None
+        assert not timer.due
+        # Sockets of a server without the timer keep the library's own sleeper.
+        other = engineio.Server(async_mode="threading", ping_interval=0.1, ping_timeout=5)
+        lone = Socket(other, "lone")
+        lone.schedule_ping()
+        assert lone.queue.get(timeout=5).packet_type == packet.PING
+        assert not timer.due
+    finally:
+        timer.running = False
+
+
+def test_a_websocket_request_gives_back_its_read_buffer_and_keeps_its_socket() -> None:
+    from gevent import pywsgi
+
+    ours, peer = socket.socketpair()
+    try:
+        reader = ours.makefile("rb", -1)
+        environ = {"wsgi.input": pywsgi.Input(reader, 0)}
+        release_request_buffer(environ)
+        assert reader.closed
+        peer.sendall(b"still open")
+        assert ours.recv(100) == b"still open"
+    finally:
+        ours.close()
+        peer.close()
+
+
+def test_an_idle_connection_outlives_several_ping_intervals(tmp_path: Path) -> None:
+    """The server's one ping timer keeps a quiet client's connection alive: without its pings
+    the client would give up 40 s (interval + timeout) after the last one."""
+    with ServerProcess(f"sqlite:///{tmp_path / 'chat.db'}", tmp_path) as server:
+        person = ChatClient(server.url).signup().connect()
+        try:
+            sid = person.sio.get_sid()
+            threading.Event().wait(45)
+            assert person.sio.connected and person.sio.get_sid() == sid
+            assert person.call("join", {"room": "general"})["ok"]
+        finally:
+            person.close()
