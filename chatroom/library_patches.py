@@ -82,6 +82,8 @@ TARGETS: tuple[PatchTarget, ...] = (
     ),
     PatchTarget("simple-websocket", "simple_websocket.ws", "PerMessageDeflate", None),
     PatchTarget("simple-websocket", "simple_websocket.ws", "Base._handle_events", ("self",)),
+    PatchTarget("simple-websocket", "simple_websocket.ws", "Base.receive", ("self", "timeout")),
+    PatchTarget("simple-websocket", "simple_websocket.ws", "Base._thread", ("self",)),
     PatchTarget("simple-websocket", "simple_websocket.ws", "Base.close", ("self", "reason", "message")),
     PatchTarget(
         "python-engineio",
@@ -313,6 +315,54 @@ def complete_websocket_sends() -> None:
     _patch_once(ws.Base, "close", close)
 
 
+class InlineReader:
+    """simple-websocket's reader thread, not started: `receive` reads in the caller instead.
+
+    simple-websocket reads each connection in a thread (a greenlet under gevent) of its own,
+    which fills a list that engine.io's handler greenlet empties. That is one more saved
+    stack per connection, and the list has no bound: a client that pipelines frames faster
+    than its events run (the handler waits for a free event slot, realtime/guard.py) is
+    read on regardless. Read by the handler itself, the socket is read only as fast as its
+    events are taken, and the kernel's buffers push back on the client.
+    """
+
+    def __init__(self, target: Callable[[], None]) -> None:
+        self.name = "(_thread)"  # simple-websocket renames it
+
+    def start(self) -> None:
+        pass
+
+
+def read_inline() -> None:
+    """Let a websocket built with InlineReader read its socket in `receive` (see InlineReader)."""
+    from simple_websocket import ws
+    from wsproto.utilities import LocalProtocolError
+
+    original = ws.Base.receive
+
+    def receive(self: Any, timeout: float | None = None) -> Any:
+        if not isinstance(getattr(self, "thread", None), InlineReader):
+            return original(self, timeout)
+        # The body of the library's reader loop (Base._thread without its optional pings,
+        # which engine.io does not use), run until a whole message is there.
+        while self.connected and not self.input_buffer:
+            try:
+                data = self.sock.recv(self.receive_bytes)
+                if not data:
+                    raise OSError("the peer closed the connection")
+                self.ws.receive_data(data)
+                self.connected = self._handle_events()
+            except (OSError, LocalProtocolError):
+                self.connected = False
+        if self.input_buffer:
+            return self.input_buffer.pop(0)
+        with contextlib.suppress(OSError):
+            self.sock.close()
+        raise ws.ConnectionClosed(self.close_reason, self.close_message)
+
+    _patch_once(ws.Base, "receive", receive)
+
+
 def release_request_buffer(environ: dict[str, Any]) -> None:
     """Close gevent's buffered reader of a request that became a websocket.
 
@@ -364,10 +414,12 @@ def track_websockets(eio_server: Any, max_message_size: int) -> None:
     passes simple-websocket no message limit, so a fragmented message (continuation frames)
     would be buffered whole before engine.io's own size check: with `max_message_size`
     simple-websocket closes the connection (1009) as soon as a message grows past it.
+    Each websocket is read by engine.io's handler greenlet itself (InlineReader).
     """
     base = eio_server._async.get("websocket")
     if base is None or getattr(base, "_chatroom_tracked", False):
         return
+    read_inline()
 
     class TrackedWebSocket(base):  # type: ignore[misc, valid-type]
         _chatroom_tracked = True
@@ -377,6 +429,7 @@ def track_websockets(eio_server: Any, max_message_size: int) -> None:
             server_args = getattr(self, "server_args", None)
             if isinstance(server_args, dict):
                 server_args["max_message_size"] = max_message_size
+                server_args["thread_class"] = InlineReader
             owner = getattr(handler, "__self__", None)
             if owner is not None:
                 owner.chatroom_ws = self
