@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -218,20 +218,26 @@ def log_out(session: Session, token: str) -> None:
 
 def resume_session(session: Session, token: str, idle_timeout: int, absolute_timeout: int) -> SessionUser | None:
     """The session behind a cookie token, or None when unknown or timed out."""
-    row = session.get(AuthSession, hash_token(token))
+    # One Core query, no ORM objects: every socket handshake and page load runs this.
+    token_hash = hash_token(token)
+    row = session.execute(
+        select(AuthSession.created_at, AuthSession.last_seen_at, User.id, User.username, User.email, User.role)
+        .join(User, User.id == AuthSession.user_id)
+        .where(AuthSession.token_hash == token_hash)
+    ).first()
     if row is None:
         return None
+    created_at, last_seen_at, user_id, username, email, role = row
     now = utcnow()
-    created, seen = _aware(row.created_at), _aware(row.last_seen_at)
+    created, seen = _aware(created_at), _aware(last_seen_at)
     if now - created > timedelta(seconds=absolute_timeout) or now - seen > timedelta(seconds=idle_timeout):
-        session.delete(row)
+        session.execute(delete(AuthSession).where(AuthSession.token_hash == token_hash))
         session.commit()
         return None
     if now - seen > LAST_SEEN_RESOLUTION:
-        row.last_seen_at = now
+        session.execute(update(AuthSession).where(AuthSession.token_hash == token_hash).values(last_seen_at=now))
         session.commit()
-    user = row.user
-    return SessionUser(id=user.id, username=user.username, email=user.email, token=token, role=user.role)
+    return SessionUser(id=user_id, username=username, email=email, token=token, role=role)
 
 
 def _aware(moment: datetime) -> datetime:
