@@ -27,10 +27,12 @@ from bench import data, report, scenarios, servers
 from bench.profile import profile_product
 from bench.servers import ROOT, Server
 
-SCENARIOS = ["connect", "fanout", "ingest", "votes", "join", "top"]
+SCENARIOS = ["connect", "fanout", "ingest", "ingest-rooms", "votes", "join", "top", "connect-10k"]
 SERVERS = ["product", "seed", "node", "socketify"]
 # Opt-in variants of the product that test a proposed change (none at present).
 EXPERIMENTS: list[str] = []
+# connect-10k: idle authenticated connections one process holds for a minute.
+CONNECT_MANY = 10_000
 # The threading baseline above this many clients starves the whole (shared) machine.
 SEED_MAX_CLIENTS = 1000
 # Which servers take part in which scenario (the DB-less baselines have nothing to persist).
@@ -38,6 +40,10 @@ PARTICIPANTS = {
     "connect": {"product", "seed", "node"},
     "fanout": {"product", "seed", "node", "socketify"},
     "ingest": {"product", "seed"},
+    # The seed has one room.
+    "ingest-rooms": {"product"},
+    # The threading seed would need 35,000 OS threads.
+    "connect-10k": {"product", "node"},
     "votes": {"product", "seed"},
     "join": {"product", "seed"},
     # The baselines have no ranking to page through.
@@ -108,6 +114,10 @@ def main(argv: list[str] | None = None) -> int:
     join_rooms = {f"join-{label}": data.JOIN_SIZES[f"join-{label}"] for label in join_labels}
     n_clients = min(args.clients, 50) if quick else args.clients
     needed_users = max([*fanout_ns, n_clients, 10 + (20 if quick else 200)])
+    if "ingest-rooms" in chosen:
+        needed_users = max(needed_users, (100 if quick else 1000) + (20 if quick else 200))
+    if "connect-10k" in chosen:
+        needed_users = max(needed_users, CONNECT_MANY)
 
     started = time.time()
     tree, measured = ROOT, report.commit()
@@ -119,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     dbs.ensure()
     data.migrate_product(dbs.product, tree)
     user_ids = data.ensure_users(dbs.product, needed_users)
-    data.ensure_rooms(dbs.product, [data.FANOUT_ROOM, data.INGEST_ROOM, data.VOTES_ROOM])
+    data.ensure_rooms(dbs.product, [data.FANOUT_ROOM, data.INGEST_ROOM, data.VOTES_ROOM, *data.INGEST_ROOMS])
     if "join" in chosen or "top" in chosen:
         log(f"bulk history for join and top: {join_rooms}")
         data.ensure_history(dbs.product, user_ids[0], join_rooms)
@@ -151,9 +161,11 @@ def main(argv: list[str] | None = None) -> int:
         "connect": [],
         "fanout": [],
         "ingest": [],
+        "ingest-rooms": [],
         "votes": [],
         "join": [],
         "top": [],
+        "connect-10k": [],
         "notes": notes,
         "profiles": {},
         "results_dir": str(results_dir),
@@ -262,12 +274,22 @@ def run_server(
         steps.append(
             ("ingest", lambda: scenarios.ingest(server, cookies, settings, senders=20 if settings.quick else 200))
         )
+    if "ingest-rooms" in todo:
+        steps.append(
+            (
+                "ingest-rooms",
+                lambda: scenarios.ingest_rooms(server, cookies, settings, senders=20 if settings.quick else 200),
+            )
+        )
     if "votes" in todo:
         steps.append(("votes", lambda: scenarios.votes(server, cookies, settings, user_ids[0], n=n_clients)))
     if "join" in todo:
         steps.append(("join", lambda: scenarios.join(server, cookies, settings, list(join_rooms))))
     if "top" in todo:
         steps.append(("top", lambda: scenarios.top(server, cookies, settings, list(join_rooms))))
+    if "connect-10k" in todo:
+        many, hold = (200, 2.0) if settings.quick else (CONNECT_MANY, 60.0)
+        steps.append(("connect-10k", lambda: scenarios.connect_and_idle(server, cookies, settings, many, hold_s=hold)))
     for index, (kind, action) in enumerate(steps):
         t0 = time.monotonic()
         if index and not settings.quick:

@@ -28,6 +28,8 @@ COOKIE_NAME = "chatroom"
 FANOUT_ROOM = "bench"
 INGEST_ROOM = "ingest"
 VOTES_ROOM = "votes"
+# ingest-rooms: a busy community's shape, many rooms with a few listeners each.
+INGEST_ROOMS = [f"ingest-{i:03d}" for i in range(100)]
 JOIN_SIZES = {"join-1k": 1_000, "join-100k": 100_000, "join-1m": 1_000_000}
 # A room that kept talking after the join rooms' history: its messages hold the top of the id
 # space, as in a server where a big room went quiet while others did not. Without them the

@@ -267,6 +267,47 @@ def ingest(server: Server, cookies: list[str], settings: Settings, senders: int 
     }
 
 
+def ingest_rooms(
+    server: Server, cookies: list[str], settings: Settings, listeners_per_room: int = 10, senders: int = 200
+) -> dict[str, Any]:
+    """100 rooms with 10 listeners each, senders spread over them: persisted messages/s and
+    ack latency, with every message delivered to its own room's listeners."""
+    rooms = data.INGEST_ROOMS[:10] if settings.quick else data.INGEST_ROOMS
+    listeners = listeners_per_room * len(rooms)
+    before = sum(data.message_count(server.database, room) for room in rooms)
+    config = (
+        _base(server, settings)
+        | {
+            "mode": "sweep",
+            "room": rooms[0],
+            "spread_rooms": rooms,
+            "receivers": listeners,
+            "separate_senders": senders,
+            "cookies": cookies[: listeners + senders],
+            "rates": INGEST_LADDER[:2] if settings.quick else INGEST_LADDER,
+            "stop_on": "ack",
+            "client_ids": True,
+        }
+        | _long_steps(settings)
+    )
+    scraped = scrape(server)
+    lines = run_loadgen(config, settings, CpuMeter(server), timeout=900)
+    steps = [line for line in lines if line["type"] == "step"]
+    after = sum(data.message_count(server.database, room) for room in rooms)
+    acked = sum(s["acked"] for s in steps)
+    return {
+        "server": server.name,
+        "rooms": len(rooms),
+        "listeners": listeners,
+        "steps": steps,
+        "sustained": sustained(steps, "ack", INGEST_ACK_P99_MS, "acks_per_s"),
+        "persisted_rows": after - before,
+        "acked": acked,
+        "persisted_check": after - before >= acked,
+        "internals": internals(scraped, scrape(server)),
+    }
+
+
 def votes(server: Server, cookies: list[str], settings: Settings, author_id: int, n: int = 1000) -> dict[str, Any]:
     """N joined clients upvote one message (repeats toggle); ack latency and exact totals."""
     seed = server.name == "seed"
@@ -344,8 +385,11 @@ def top(server: Server, cookies: list[str], settings: Settings, rooms: list[str]
     return {"server": server.name, "pages": [line for line in lines if line["type"] == "top"]}
 
 
-def connect_and_idle(server: Server, cookies: list[str], settings: Settings, n: int) -> dict[str, Any]:
-    """Time for N clients to connect (and authenticate), then RSS per idle connection."""
+def connect_and_idle(
+    server: Server, cookies: list[str], settings: Settings, n: int, hold_s: float | None = None
+) -> dict[str, Any]:
+    """Time for N clients to connect (and authenticate), then RSS per idle connection, and
+    how many were still open after holding them idle for `hold_s` seconds."""
     time.sleep(0.5)
     rss_before = server.rss_kib()
     box: dict[str, Any] = {}
@@ -359,10 +403,12 @@ def connect_and_idle(server: Server, cookies: list[str], settings: Settings, n: 
         "mode": "connect",
         "clients": n,
         "cookies": cookies[:n],
-        "hold_ms": 1000 if settings.quick else 3000,
+        "hold_ms": int(hold_s * 1000) if hold_s is not None else (1000 if settings.quick else 3000),
+        "connect_timeout_ms": 120_000,
     }
-    lines = run_loadgen(config, settings, on_line, timeout=300)
+    lines = run_loadgen(config, settings, on_line, timeout=300 + (hold_s or 0) + n / 20)
     connected = next(line for line in lines if line["type"] == "connected")
+    held = next((line for line in lines if line["type"] == "held"), None)
     rss_after = box.get("rss_after", rss_before)
     per_conn = (rss_after - rss_before) / max(1, connected["connected"])
     return {
@@ -372,4 +418,6 @@ def connect_and_idle(server: Server, cookies: list[str], settings: Settings, n: 
         "rss_before_kib": rss_before,
         "rss_after_kib": rss_after,
         "kib_per_connection": round(per_conn, 1),
+        "held_s": config["hold_ms"] / 1000,
+        "still_open": held["still_open"] if held else None,
     }

@@ -104,6 +104,8 @@ class Client {
     this.ready = null;
     this.myVote = 0;
     this.closed = false;
+    // ingest-rooms spreads clients over many rooms; every other mode uses one.
+    this.room = cfg.spread_rooms ? cfg.spread_rooms[index % cfg.spread_rooms.length] : cfg.room;
   }
 
   connect() {
@@ -222,7 +224,7 @@ class Client {
       return;
     }
     // The web client sends a client_id with every message (retries reuse it); so does the bench.
-    const payload = cfg.client_ids ? { room: cfg.room, body, client_id: crypto.randomUUID() } : { room: cfg.room, body };
+    const payload = cfg.client_ids ? { room: this.room, body, client_id: crypto.randomUUID() } : { room: this.room, body };
     this.emit('data', payload, 'data', step, null);
   }
 
@@ -257,7 +259,7 @@ async function joinAll(list) {
     while (next < list.length) {
       const c = list[next++];
       if (c.closed) continue;
-      const r = await c.call('join', { room: cfg.room });
+      const r = await c.call('join', { room: c.room });
       if (!r.ok) {
         joinFailures++;
         if (!firstError) firstError = 'join: ' + r.text;
@@ -356,7 +358,9 @@ async function sweep() {
   let step = 1;
   for (const rate of cfg.rates) {
     out({ type: 'step_start', step, offered_rate: rate });
-    const r = await runStep(step, rate, senders, cfg.mode === 'votes' ? 0 : receivers.length, op);
+    // Each message reaches the listeners of its own room: all of them, or one room's share.
+    const perMessage = cfg.spread_rooms ? receivers.length / cfg.spread_rooms.length : receivers.length;
+    const r = await runStep(step, rate, senders, cfg.mode === 'votes' ? 0 : perMessage, op);
     out(r);
     step++;
     const p99 = cfg.stop_on === 'ack' ? r.ack.p99 : r.latency.p99;
@@ -377,6 +381,8 @@ async function connectOnly() {
   if (cfg.hold_ms) {
     out({ type: 'ready' });
     await sleep(cfg.hold_ms);
+    // Connections the server (or anything between) dropped while they sat idle.
+    out({ type: 'held', still_open: clients.filter((c) => c.ws && !c.closed).length, connected: r.connected });
   }
 }
 
