@@ -294,6 +294,7 @@ def complete_websocket_sends() -> None:
         # (patch_gevent_server); a websocket may be quiet for long, and engine.io's pings
         # find dead peers. Under gevent the reader started by __init__ has not run yet: it
         # sees the wrapper and the timeout change too.
+        one_descriptor(self)
         with contextlib.suppress(OSError):
             self.sock.settimeout(None)
         self.sock = CompleteSends(self.sock)
@@ -361,6 +362,28 @@ def read_inline() -> None:
         raise ws.ConnectionClosed(self.close_reason, self.close_message)
 
     _patch_once(ws.Base, "receive", receive)
+
+
+def one_descriptor(websocket: Any) -> None:
+    """Use the HTTP request's own socket for a websocket, not simple-websocket's duplicate.
+
+    Under gevent, simple-websocket duplicates the request's socket, so every websocket held
+    two file descriptors for one TCP connection: 10,000 clients needed 20,000, and past
+    the process's limit gevent's accept loop failed and backed off for a second at a time.
+    The duplicate is closed at once; the request's socket is read and written as the
+    duplicate was, and gevent's handler closes it when the websocket ends, as before.
+    """
+    if getattr(websocket, "mode", None) != "gevent":
+        return
+    # Where simple-websocket found it: gevent's reader of the request (or the Input around it).
+    wsgi_input = websocket.environ.get("wsgi.input")
+    reader = getattr(wsgi_input, "rfile", wsgi_input)
+    request_socket = getattr(getattr(reader, "raw", None), "_sock", None)
+    if request_socket is None or request_socket is websocket.sock:
+        return
+    duplicate, websocket.sock = websocket.sock, request_socket
+    with contextlib.suppress(OSError):
+        duplicate.close()
 
 
 def release_request_buffer(environ: dict[str, Any]) -> None:
