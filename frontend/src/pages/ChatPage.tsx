@@ -80,6 +80,8 @@ export function ChatPage({ user, onOpenTokens }: ChatPageProps) {
 
   // Seeing the newest message is reading the room.
   const reachedBottom = useCallback(() => {
+    // Away from the live end, the bottom of the list is not the room's newest message.
+    if (session.store.getState().hasNewer) return;
     session.forgetOlder();
     const newest = session.store.getState().messages.at(-1);
     if (newest !== undefined) directory.markRead(slug, newest.id);
@@ -195,6 +197,10 @@ export function ChatPage({ user, onOpenTokens }: ChatPageProps) {
                     onReachedBottom={reachedBottom}
                     savedScroll={savedScrolls.get(slug)}
                     onSaveScroll={(position) => savedScrolls.set(slug, position)}
+                    hasNewer={state.hasNewer}
+                    loadNewer={chat.loadNewer}
+                    onJumpToLatest={chat.returnToLive}
+                    focus={chat.focus}
                   />
                 ) : (
                   <TopList
