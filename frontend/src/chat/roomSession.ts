@@ -469,7 +469,9 @@ export class RoomSession {
         messages: ack.messages,
         seq: ack.seq,
         hasMore: ack.has_more,
-        replace: watermark === null || fresh || ack.reset === true,
+        // A room opened at a message before its first join keeps that window: the join only
+        // sets the watermark (and the latest page is left out, being past the window).
+        replace: fresh || ack.reset === true || (watermark === null && !this.store.getState().hasNewer),
       });
       if (fresh) this.wantLive = false;
       // A catch-up brings what changed while the socket was away; the Top view needs it too.

@@ -143,3 +143,18 @@ describe("RoomSession: opening the room at a message", () => {
     expect(ids(session)).toEqual([39, 40, 41]);
   });
 });
+
+describe("RoomSession: opened at a message before its first join", () => {
+  it("keeps the window and takes the join's seq as its watermark", async () => {
+    const socket = new FakeSocket();
+    const loadAround = vi.fn(async () => around([19, 20, 21], true, true));
+    const session = new RoomSession({ socket, room: "general", myId: 1, loadAround });
+    session.start();
+    await session.jumpTo(20);
+    socket.serverAccepts();
+    socket.answer("join", joinAck());
+    expect(ids(session)).toEqual([19, 20, 21]);
+    expect(session.store.getState().hasNewer).toBe(true);
+    expect(session.store.getState().seqs.watermark).toBe(100);
+  });
+});

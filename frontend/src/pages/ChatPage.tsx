@@ -3,6 +3,9 @@ import type { User } from "../api/types";
 import { moderates } from "../chat/permissions";
 import { Composer } from "../components/Composer";
 import { ConnectionStatus } from "../components/ConnectionStatus";
+import { MentionsMenu } from "../components/MentionsMenu";
+import { SearchBox } from "../components/SearchBox";
+import { SearchResults } from "../components/SearchResults";
 import type { MessageActions } from "../components/MessageItem";
 import { MessageList, type SavedScroll } from "../components/MessageList";
 import { ModerationLog } from "../components/ModerationLog";
@@ -14,6 +17,8 @@ import { UserMenu } from "../components/UserMenu";
 import { TopWindowSelect, VIEW_PANEL_ID, ViewTabs, viewTabId } from "../components/ViewTabs";
 import { useAuth } from "../hooks/useAuth";
 import { useConnection } from "../hooks/useConnection";
+import { useMentions } from "../hooks/useMentions";
+import { useMessageSearch } from "../hooks/useMessageSearch";
 import { useNow } from "../hooks/useNow";
 import { useRoomKeys } from "../hooks/useRoomKeys";
 import { rememberRoom, roomPath, useRoomRoute } from "../hooks/useRoomRoute";
@@ -41,6 +46,8 @@ export function ChatPage({ user, onOpenTokens }: ChatPageProps) {
   const chat = useRoomView(session);
   const { state } = chat;
   const top = useTopFeed(session.top, chat.view === "top");
+  const search = useMessageSearch(slug);
+  const searching = search.status !== "idle";
   const waiting = state.outbox.filter((item) => item.status !== "failed").length;
   const room = rooms.rooms.find((known) => known.slug === slug);
   const moderator = moderates(user.role);
@@ -75,6 +82,25 @@ export function ChatPage({ user, onOpenTokens }: ChatPageProps) {
     },
     [go],
   );
+  // A search result, a mention or a notification: the room, scrolled to that message.
+  const openAt = useCallback(
+    (target: string, messageId: number) => {
+      setDrawerOpen(false);
+      go(target);
+      void sessions.get(target).jumpTo(messageId);
+    },
+    [go, sessions],
+  );
+  const mentions = useMentions({ myId: user.id, onOpen: openAt });
+  const clearSearch = search.clear;
+  const openResult = useCallback(
+    (messageId: number) => {
+      clearSearch();
+      openAt(slug, messageId);
+    },
+    [clearSearch, openAt, slug],
+  );
+
   const order = rooms.rooms.filter((known) => known.member || known.slug === slug).map((known) => known.slug);
   useRoomKeys(order, slug, open);
 
@@ -136,9 +162,11 @@ export function ChatPage({ user, onOpenTokens }: ChatPageProps) {
               </a>
             </p>
           </div>
+          <SearchBox key={`search-${slug}`} room={slug} onSearch={(query) => void search.search(query)} onClear={search.clear} />
           <ConnectionStatus state={connection} waiting={waiting} />
         </div>
         <div className="topbar-user">
+          <MentionsMenu mentions={mentions} now={now} onOpen={openAt} />
           <UserMenu username={user.username} email={user.email} onTokens={onOpenTokens} />
           <button
             type="button"
@@ -167,7 +195,16 @@ export function ChatPage({ user, onOpenTokens }: ChatPageProps) {
           <OnlineList online={chat.online} myId={user.id} />
         </aside>
         <main className="chat-main">
-          {pane === "moderation" ? (
+          {searching ? (
+            <SearchResults
+              state={search}
+              room={slug}
+              now={now}
+              onOpen={openResult}
+              onLoadMore={() => void search.loadMore()}
+              onClose={search.clear}
+            />
+          ) : pane === "moderation" ? (
             <ModerationLog key={`log-${slug}`} room={slug} now={now} chatHref={roomPath(slug)} onBack={() => go(slug)} />
           ) : (
             <>
