@@ -244,6 +244,7 @@ export function ChatPage({ user, onOpenTokens }: ChatPageProps) {
                     key={`top-${slug}`}
                     state={top}
                     myId={user.id}
+                    username={user.username}
                     now={now}
                     canVote={connection === "connected"}
                     onVote={chat.vote}
