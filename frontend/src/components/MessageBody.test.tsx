@@ -77,6 +77,11 @@ describe("MessageBody", () => {
     expect(shown.textContent).toContain("# not a heading");
   });
 
+  it("numbers ordered lists from where the writer started", () => {
+    expect(body("1. one\n2. two").querySelector("ol")).not.toHaveAttribute("start");
+    expect(body("3. three\n4. four").querySelector("ol")).toHaveAttribute("start", "3");
+  });
+
   it("highlights only the names the server listed as mentioned", () => {
     const shown = body("hi @Bob and @carol and @dave", ["bob", "carol"], "alice");
     const mentions = shown.querySelectorAll(".mention");

@@ -109,6 +109,8 @@ function purifyConfig() {
     ALLOWED_TAGS: [...ALLOWED_TAGS],
     ALLOWED_ATTR: ["href", "class", "title", "start"],
     ALLOWED_URI_REGEXP: /^(?:https?:|mailto:)/i,
+    // DOMPurify checks every other attribute's value as an address; a list's start is a number.
+    ADD_URI_SAFE_ATTR: ["start"],
     ALLOW_DATA_ATTR: false,
   };
 }
@@ -141,10 +143,8 @@ function toReact(node: Node, key: number, parentTag: string): ReactNode {
     props.target = "_blank";
     props.rel = "noopener noreferrer";
   }
-  if (tag === "ol") {
-    const start = Number(element.getAttribute("start"));
-    if (Number.isInteger(start) && start !== 1) props.start = start;
-  }
+  const start = tag === "ol" ? element.getAttribute("start") : null;
+  if (start !== null && /^\d{1,9}$/.test(start)) props.start = Number(start);
   const classes = (element.getAttribute("class") ?? "").split(/\s+/).filter((name) => ALLOWED_CLASSES.has(name));
   if (classes.length > 0) props.className = classes.join(" ");
   const title = element.getAttribute("title");
