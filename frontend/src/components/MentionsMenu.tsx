@@ -65,7 +65,8 @@ export function MentionsMenu({ mentions, now, onOpen }: MentionsMenuProps) {
         aria-controls={open ? panelId : undefined}
         onClick={() => setOpen(!open)}
       >
-        <span aria-hidden="true">@</span> Mentions
+        <span aria-hidden="true">@</span>
+        <span className="mentions-label">Mentions</span>
         {mentions.unseen > 0 && (
           <span className="badge badge-mention" aria-hidden="true">
             {mentions.unseen}

@@ -162,9 +162,9 @@ export function ChatPage({ user, onOpenTokens }: ChatPageProps) {
               </a>
             </p>
           </div>
-          <SearchBox key={`search-${slug}`} room={slug} onSearch={(query) => void search.search(query)} onClear={search.clear} />
           <ConnectionStatus state={connection} waiting={waiting} />
         </div>
+        <SearchBox key={`search-${slug}`} room={slug} onSearch={(query) => void search.search(query)} onClear={search.clear} />
         <div className="topbar-user">
           <MentionsMenu mentions={mentions} now={now} onOpen={openAt} />
           <UserMenu username={user.username} email={user.email} onTokens={onOpenTokens} />
