@@ -1,4 +1,4 @@
-import { useId, useRef, useState, type FormEvent, type KeyboardEvent } from "react";
+import { useId, useLayoutEffect, useRef, useState, type FormEvent, type KeyboardEvent } from "react";
 import type { UserSuggestion } from "../api/mentions";
 import type { Mute } from "../chat/roomSession";
 import { useUserSuggestions } from "../hooks/useUserSuggestions";
@@ -51,6 +51,7 @@ export function Composer({ onSend, room = "general", onTyping, muted = null, now
   /** Where the `@` of a suggestion list the reader closed with Escape was. */
   const [dismissedAt, setDismissedAt] = useState<number | null>(null);
   const [active, setActive] = useState(0);
+  const pendingCaret = useRef<number | null>(null);
   const suggestions = useUserSuggestions(trigger?.prefix ?? null, suggestUsers);
   const open = trigger !== null && trigger.start !== dismissedAt && suggestions.length > 0;
   const activeIndex = Math.min(active, suggestions.length - 1);
@@ -72,13 +73,18 @@ export function Composer({ onSend, room = "general", onTyping, muted = null, now
     const next = body.slice(0, trigger.start) + inserted + body.slice(end);
     setBody(next);
     setTrigger(null);
-    const caret = trigger.start + inserted.length;
-    // After React writes the new value, put the caret after the name.
-    requestAnimationFrame(() => {
-      element.focus();
-      element.setSelectionRange(caret, caret);
-    });
+    // Once React has written the new value, the caret goes after the name.
+    pendingCaret.current = trigger.start + inserted.length;
   };
+
+  useLayoutEffect(() => {
+    const element = textarea.current;
+    const caret = pendingCaret.current;
+    if (element === null || caret === null) return;
+    pendingCaret.current = null;
+    element.focus();
+    element.setSelectionRange(caret, caret);
+  });
   const length = Array.from(body.trim()).length;
   const tooLong = length > BODY_MAX;
 
