@@ -119,6 +119,19 @@ describe("RoomSession: opening the room at a message", () => {
     expect(ids(session)).toEqual([90, 100, 101]);
   });
 
+  it("stays on the window through a reconnect, its catch-up applied only inside it", async () => {
+    const { socket, session } = setup({ 20: around([19, 20, 21], true, true) });
+    await session.jumpTo(20);
+    socket.serverDrops();
+    socket.serverAccepts();
+    expect(socket.pending("join").map((item) => item.payload)).toEqual([{ room: "general", after_seq: 100 }]);
+    socket.answer("join", joinAck([makeMessage({ id: 21, seq: 104, body: "edited meanwhile" }), makeMessage({ id: 105, seq: 105 })], 105));
+    expect(ids(session)).toEqual([19, 20, 21]);
+    expect(session.store.getState().messages[2]?.body).toBe("edited meanwhile");
+    expect(session.store.getState().hasNewer).toBe(true);
+    expect(session.store.getState().seqs.watermark).toBe(105);
+  });
+
   it("goes back to the live end when the reader sends while away", async () => {
     const { socket, session } = setup({ 20: around([19, 20, 21], true, true) });
     await session.jumpTo(20);

@@ -266,8 +266,9 @@ function reduce(state: ChatState, action: ChatAction, myId: number | null): Chat
       }
       const messages = mergeMessages(state.messages, withinHeld(state, action.messages), "reader");
       const seqs = state.seqs.rebase(Math.max(action.seq, state.seqs.watermark ?? 0));
-      const hasNewer = state.hasNewer && newerExist(messages, false, newestSeen);
-      return { ...state, messages, outbox, joined: true, seqs, newestSeen, hasNewer };
+      // Away from the live end, a catch-up cannot bring the view there: what is past the last
+      // held message was left out above.
+      return { ...state, messages, outbox, joined: true, seqs, newestSeen };
     }
     case "broadcast": {
       let messages = mergeMessages(state.messages, withinHeld(state, action.messages), "broadcast");
@@ -305,7 +306,6 @@ function reduce(state: ChatState, action: ChatAction, myId: number | null): Chat
         hasMore: action.hasMore,
         hasNewer: newerExist(messages, action.hasNewer, newestSeen),
         newestSeen,
-        earlyTotals: state.earlyTotals,
       };
     }
     case "newer_loaded": {
