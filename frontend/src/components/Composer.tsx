@@ -25,9 +25,10 @@ export interface MentionTrigger {
   prefix: string;
 }
 
-const TRIGGER = /(^|[\s([{"'])@([A-Za-z0-9_-]{1,32})$/;
+// As the server reads mentions: an `@` not preceded by a username character.
+const TRIGGER = /(^|[^A-Za-z0-9_\-@])@([A-Za-z0-9_-]{0,32})$/;
 
-/** The mention being typed at `caret`, if any (at least one character after the `@`). */
+/** The mention being typed at `caret`, if any: from the `@` on, the server lists matching names. */
 export function mentionTrigger(text: string, caret: number): MentionTrigger | null {
   const match = TRIGGER.exec(text.slice(0, caret));
   if (match === null) return null;

@@ -24,7 +24,8 @@ describe("mentionTrigger", () => {
     expect(mentionTrigger("hi @al", 6)).toEqual({ start: 3, prefix: "al" });
     expect(mentionTrigger("@b", 2)).toEqual({ start: 0, prefix: "b" });
     expect(mentionTrigger("mail a@b", 8)).toBeNull();
-    expect(mentionTrigger("hi @", 4)).toBeNull();
+    expect(mentionTrigger("hi @", 4)).toEqual({ start: 3, prefix: "" });
+    expect(mentionTrigger("(@bo", 4)).toEqual({ start: 1, prefix: "bo" });
     expect(mentionTrigger("hi @al there", 12)).toBeNull();
   });
 });
@@ -40,6 +41,13 @@ describe("Composer: @ suggestions", () => {
     expect(options[0]).toHaveAttribute("aria-selected", "true");
     expect(box).toHaveAttribute("aria-controls", listbox.id);
     expect(box).toHaveAttribute("aria-activedescendant", options[0]?.id);
+  });
+
+  it("suggests from the @ on, before any letter", async () => {
+    const { user, box, suggestUsers } = setup();
+    await user.type(box, "hi @");
+    expect(await screen.findAllByRole("option")).toHaveLength(3);
+    expect(suggestUsers).toHaveBeenLastCalledWith("");
   });
 
   it("moves with the arrows and accepts with Enter without sending", async () => {

@@ -97,6 +97,11 @@ describe("MessageBody", () => {
     expect(shown.querySelectorAll(".mention:not(.mention-me)")).toHaveLength(1);
   });
 
+  it("reads mentions where the server does: after punctuation, not after a username character", () => {
+    const shown = body("(@alice) and x@alice and hi.@alice", ["alice"], "alice");
+    expect(shown.querySelectorAll(".mention")).toHaveLength(2);
+  });
+
   it("does not highlight names inside addresses or code", () => {
     const shown = body("mail bob@alice.com, see https://x.org/@alice and `@alice`", ["alice"], "alice");
     expect(shown.querySelector(".mention")).toBeNull();

@@ -33,8 +33,9 @@ export function isSafeUrl(url: string): boolean {
   }
 }
 
-// A mention starts a word: not inside an address (a@b), a path (/@x) or another mention.
-const BEFORE_MENTION = /[\s([{"'`*_~>,;!?]/;
+// As the server reads mentions: `@` not preceded by a username character (so not a@b.com);
+// nor, here, by `/` or `@`, so an address's path never turns into a highlight.
+const NOT_BEFORE_MENTION = /[A-Za-z0-9_\-/@]/;
 const MENTION = /^@([A-Za-z0-9_-]{1,32})/;
 
 /** Turns `@name` into a mention token, but only for names the server listed in `mentions`. */
@@ -43,7 +44,7 @@ function mentionRule(state: StateInline, silent: boolean): boolean {
   const env = state.env as Partial<RenderEnv>;
   if (env.mentions === undefined || env.mentions.size === 0) return false;
   const before = state.pos > 0 ? state.src.charAt(state.pos - 1) : " ";
-  if (!BEFORE_MENTION.test(before)) return false;
+  if (NOT_BEFORE_MENTION.test(before)) return false;
   const match = MENTION.exec(state.src.slice(state.pos, state.pos + 33));
   const name = match?.[1];
   if (match === null || name === undefined) return false;
