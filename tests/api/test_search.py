@@ -9,10 +9,12 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from chatroom import schemas
 from tests.api.test_top import post
-from tests.conftest import Accounts, ack
+from tests.conftest import PASSWORD, Accounts, ack
 from tests.services.test_search import HOSTILE
 
 
@@ -169,3 +171,14 @@ def test_around_refusals(people: Accounts, twenty: tuple[FlaskClient, list[int]]
     page = around(alice, before=found[5], limit=2).get_json()
     assert page == {"ok": True, "messages": page["messages"], "has_more": True}
     assert [m["id"] for m in page["messages"]] == found[3:5]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(q=st.text(max_size=210), limit=st.text(max_size=6), cursor=st.one_of(st.none(), st.text(max_size=40)))
+def test_random_searches_never_produce_a_500(people: Accounts, q: str, limit: str, cursor: str | None) -> None:
+    http = people.app.test_client()
+    http.post("/api/signup", json={"email": "fuzz@example.com", "username": "fuzz", "password": PASSWORD})
+    http.post("/api/login", json={"email": "fuzz@example.com", "password": PASSWORD})
+    params = {"q": q, "limit": limit} | ({"cursor": cursor} if cursor is not None else {})
+    answer = search(http, **params)
+    assert answer.status_code in {200, 400}, (params, answer.data)
