@@ -29,6 +29,8 @@ HOSTILE = [
     "\\' cafe", "a''b", "{cafe salt}", "cafe AND salt", "cafe OR salt", "NOT cafe", "cafe NOT salt",
     "ʼcafeʼ", "‘cafe’", "＂cafe＂", "½", "™", "…", "ﬁ", "\u0301", "x\u0301", "🎉", "🎉cafe🎉", "%_%", "%%%%",  # noqa: RUF001
     "cafe:*", "cafe:A", "cafe:*A", "salt:B*", "a & (b | !c) <-> d", "^", "\x01", "\t%", "\u200b", "\ufeff",
+    # Letters that unaccent turns into ASCII punctuation (U+02BC into a quote), inside words.
+    "ʼ", "donʼt", "ʼ & ʼ", "cafeʼ:*", "ǃcafe", "＆", "ⅰ", "℀", "⅛",  # noqa: RUF001
 ]  # fmt: skip
 
 
