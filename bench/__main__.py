@@ -27,7 +27,7 @@ from bench import data, report, scenarios, servers
 from bench.profile import profile_product
 from bench.servers import ROOT, Server
 
-SCENARIOS = ["connect", "fanout", "ingest", "votes", "join", "top"]
+SCENARIOS = ["connect", "fanout", "ingest", "votes", "join", "top", "search"]
 SERVERS = ["product", "seed", "node", "socketify"]
 # Opt-in variants of the product that test a proposed change (none at present).
 EXPERIMENTS: list[str] = []
@@ -40,8 +40,9 @@ PARTICIPANTS = {
     "ingest": {"product", "seed"},
     "votes": {"product", "seed"},
     "join": {"product", "seed"},
-    # The baselines have no ranking to page through.
+    # The baselines have no ranking to page through, nor search.
     "top": {"product"},
+    "search": {"product"},
 }
 
 
@@ -54,7 +55,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--servers", default=",".join(SERVERS), help=f"comma list of {','.join(SERVERS + EXPERIMENTS)}")
     parser.add_argument("--fanout-n", default=None, help="comma list of room sizes (default 100,1000,5000)")
     parser.add_argument(
-        "--join-sizes", default=None, help="comma list of 1k,100k,1m for join and top (default all; quick: 1k)"
+        "--join-sizes", default=None, help="comma list of 1k,100k,1m for join, top and search (default all; quick: 1k)"
     )
     parser.add_argument("--clients", type=int, default=1000, help="clients for connect, memory and votes")
     parser.add_argument("--profile", action="store_true", help="py-spy the product under fan-out, ingest and votes")
@@ -120,8 +121,8 @@ def main(argv: list[str] | None = None) -> int:
     data.migrate_product(dbs.product, tree)
     user_ids = data.ensure_users(dbs.product, needed_users)
     data.ensure_rooms(dbs.product, [data.FANOUT_ROOM, data.INGEST_ROOM, data.VOTES_ROOM])
-    if "join" in chosen or "top" in chosen:
-        log(f"bulk history for join and top: {join_rooms}")
+    if {"join", "top", "search"} & set(chosen):
+        log(f"bulk history for join, top and search: {join_rooms}")
         data.ensure_history(dbs.product, user_ids[0], join_rooms)
         if "seed" in wanted_servers and "join" in chosen:
             data.ensure_seed_history(dbs.seed, join_rooms)
@@ -154,6 +155,7 @@ def main(argv: list[str] | None = None) -> int:
         "votes": [],
         "join": [],
         "top": [],
+        "search": [],
         "notes": notes,
         "profiles": {},
         "results_dir": str(results_dir),
@@ -268,6 +270,8 @@ def run_server(
         steps.append(("join", lambda: scenarios.join(server, cookies, settings, list(join_rooms))))
     if "top" in todo:
         steps.append(("top", lambda: scenarios.top(server, cookies, settings, list(join_rooms))))
+    if "search" in todo:
+        steps.append(("search", lambda: scenarios.search(server, cookies, settings, list(join_rooms))))
     for index, (kind, action) in enumerate(steps):
         t0 = time.monotonic()
         if index and not settings.quick:

@@ -14,10 +14,11 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
 
+from limits import parse
 from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, EnvSettingsSource, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
-from chatroom.schemas import DEFAULT_COLLAPSE_SCORE
+from chatroom.schemas import DEFAULT_COLLAPSE_SCORE, SEARCHES_PER_USER
 
 PACKAGE_ROOT = Path(__file__).resolve().parent
 PROJECT_ROOT = PACKAGE_ROOT.parent
@@ -255,6 +256,12 @@ class Config(BaseSettings):
         validation_alias="CHATROOM_EDIT_WINDOW",
         description="Seconds after sending during which authors may edit their message (deleting has no limit).",
     )
+    search_rate_limit: str = Field(
+        SEARCHES_PER_USER,
+        validation_alias="CHATROOM_SEARCH_RATE_LIMIT",
+        description="Searches (`GET /api/rooms/<slug>/search`) one person may make, as `<count>/<period>` "
+        "(`30/minute`, `500/hour`); past it the answer is 429 `rate_limited`.",
+    )
     # Set by tests only; no environment variable.
     testing: bool = False
 
@@ -280,6 +287,7 @@ class Config(BaseSettings):
             "presence_timeout_seconds",
             "collapse_score",
             "edit_window_seconds",
+            "search_rate_limit",
         }
     )
 
@@ -372,6 +380,15 @@ class Config(BaseSettings):
         if isinstance(value, str):
             value = value.split(",")
         return tuple(str(h).strip().lower() for h in value if str(h).strip())
+
+    @field_validator("search_rate_limit")
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        try:
+            parse(value)
+        except ValueError as exc:
+            raise ValueError("a rate such as 30/minute") from exc
+        return value
 
     @field_validator("database_url")
     @classmethod

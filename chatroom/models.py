@@ -164,6 +164,25 @@ Index(
 )
 
 
+# Full-text search (migration 0007, services/search.py) is database-specific and lives outside
+# these models: on PostgreSQL a generated tsvector column of messages and its GIN index, on
+# SQLite an FTS5 table (with its shadow tables) and triggers. The ORM never reads them.
+SEARCH_COLUMNS = frozenset({"search_vector"})
+SEARCH_INDEXES = frozenset({"ix_messages_search_vector"})
+SEARCH_TABLE = "messages_fts"
+
+
+def described_by_models(name: str | None, type_: str, _parent_names: object = None) -> bool:
+    """Whether a schema object is one the models describe (Alembic's `include_name` hook)."""
+    if type_ == "table" and name is not None:
+        return name != SEARCH_TABLE and not name.startswith(f"{SEARCH_TABLE}_")
+    if type_ == "column":
+        return name not in SEARCH_COLUMNS
+    if type_ == "index":
+        return name not in SEARCH_INDEXES
+    return True
+
+
 class Vote(Base):
     __tablename__ = "votes"
 

@@ -19,6 +19,12 @@ export const PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 100;
 /** The deepest `offset` a Top page may start at. */
 export const MAX_TOP_OFFSET = 10000;
+/** The longest search query `q`, in characters. */
+export const SEARCH_QUERY_MAX_CHARS = 200;
+/** Results in a search page when no limit is asked for. */
+export const SEARCH_PAGE_SIZE = 20;
+/** The most results one search page holds. */
+export const MAX_SEARCH_PAGE_SIZE = 50;
 /** Longest room name, in characters after trimming. */
 export const ROOM_NAME_MAX_CHARS = 40;
 /** Longest room slug. */
@@ -55,6 +61,8 @@ export interface WireShapes {
   VoteEvent: VoteEvent;
   BatchEvent: BatchEvent;
   PageOut: PageOut;
+  AroundOut: AroundOut;
+  SearchOut: SearchOut;
   TopOut: TopOut;
   OnlineUser: OnlineUser;
   RoomSummary: RoomSummary;
@@ -220,6 +228,38 @@ export interface PageOut {
   ok: true;
   messages: MessageOut[];
   has_more: boolean;
+}
+/**
+ * `GET /api/rooms/<slug>/messages?around=<id>`: the messages centred on one, oldest first.
+ */
+export interface AroundOut {
+  ok: true;
+  messages: MessageOut[];
+  /**
+   * Older messages exist before the first one.
+   */
+  has_more: boolean;
+  /**
+   * Newer messages exist after the last one.
+   */
+  has_newer: boolean;
+}
+/**
+ * `GET /api/rooms/<slug>/search`: a page of results, most relevant first.
+ */
+export interface SearchOut {
+  messages: MessageOut[];
+  /**
+   * Message id -> the [start, end) spans of its body that matched, in Unicode code points.
+   */
+  highlights: {
+    [k: string]: [number, number][];
+  };
+  has_more: boolean;
+  /**
+   * Pass as `cursor` (with the same `q`) for the next page; null at the end.
+   */
+  next_cursor: string | null;
 }
 /**
  * A page of the Top ranking (HTTP, and the `get_top` ack), in rank order.
