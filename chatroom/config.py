@@ -255,6 +255,12 @@ class Config(BaseSettings):
         validation_alias="CHATROOM_EDIT_WINDOW",
         description="Seconds after sending during which authors may edit their message (deleting has no limit).",
     )
+    user_lookups_per_minute: int = Field(
+        120,
+        ge=1,
+        validation_alias="CHATROOM_USER_LOOKUPS_PER_MINUTE",
+        description="How many `GET /api/users` (the composer's @ suggestions) one person may ask per minute.",
+    )
     # Set by tests only; no environment variable.
     testing: bool = False
 
@@ -280,6 +286,7 @@ class Config(BaseSettings):
             "presence_timeout_seconds",
             "collapse_score",
             "edit_window_seconds",
+            "user_lookups_per_minute",
         }
     )
 

@@ -10,11 +10,13 @@ from pydantic import BaseModel
 
 from chatroom.schemas import (
     MAX_TOP_OFFSET,
+    MAX_USER_LOOKUP_SIZE,
     CreatedTokenOut,
     CreateRoomIn,
     CreateTokenIn,
     ErrorOut,
     LoginIn,
+    MentionsOut,
     MePayload,
     ModerationLogOut,
     PageOut,
@@ -26,6 +28,7 @@ from chatroom.schemas import (
     TokensOut,
     TopOut,
     UserPayload,
+    UsersOut,
     VersionsOut,
 )
 
@@ -51,6 +54,8 @@ _MODELS: list[type[BaseModel]] = [
     VersionsOut,
     RoleIn,
     ModerationLogOut,
+    MentionsOut,
+    UsersOut,
 ]
 
 
@@ -231,6 +236,32 @@ def build_spec() -> dict[str, Any]:
                     "requestBody": _body(RoleIn),
                     "parameters": [{"name": "username", "in": "path", "required": True, "schema": {"type": "string"}}],
                     "responses": {"200": _json(UserPayload, "the user"), **_errors(400, 401, 403, 404, 413, 503)},
+                }
+            },
+            "/api/mentions": {
+                "get": {
+                    "summary": "Messages that mention the reader, newest first, across rooms",
+                    "security": either,
+                    "parameters": [
+                        {"name": "before", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+                        {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 50}},
+                    ],
+                    "responses": {"200": _json(MentionsOut, "messages"), **_errors(400, 401, 503)},
+                }
+            },
+            "/api/users": {
+                "get": {
+                    "summary": "People whose username starts with a prefix, by username (@ suggestions)",
+                    "security": either,
+                    "parameters": [
+                        {"name": "prefix", "in": "query", "schema": {"type": "string", "default": ""}},
+                        {
+                            "name": "limit",
+                            "in": "query",
+                            "schema": {"type": "integer", "minimum": 1, "maximum": MAX_USER_LOOKUP_SIZE, "default": 10},
+                        },
+                    ],
+                    "responses": {"200": _json(UsersOut, "people"), **_errors(400, 401, 429, 503)},
                 }
             },
             "/healthz": {
