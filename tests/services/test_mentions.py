@@ -210,3 +210,13 @@ def test_users_by_prefix_ignoring_case_in_name_order(many: None) -> None:
         assert mentions.find_users(s, "zzz") == []
         [bob] = mentions.find_users(s, "bob")
         assert set(bob) == {"id", "username"} and isinstance(bob["id"], int)
+
+
+def test_a_retried_send_notifies_no_one_again(people: dict[str, SessionUser]) -> None:
+    alice, bob = people["Alice"], people["bob"]
+    first = apply([SendOp(alice, "general", "@bob once", "retry-1")])
+    assert notified(first) == [(bob.id, sent(first)["id"])]
+    again = apply([SendOp(alice, "general", "@bob once", "retry-1")])
+    assert sent(again) == sent(first) and again.mentions == []
+    with db.session() as s:
+        assert len(list(s.scalars(select(MessageMention.user_id)))) == 1
