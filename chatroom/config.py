@@ -262,6 +262,12 @@ class Config(BaseSettings):
         description="Searches (`GET /api/rooms/<slug>/search`) one person may make, as `<count>/<period>` "
         "(`30/minute`, `500/hour`); past it the answer is 429 `rate_limited`.",
     )
+    user_lookups_per_minute: int = Field(
+        120,
+        ge=1,
+        validation_alias="CHATROOM_USER_LOOKUPS_PER_MINUTE",
+        description="How many `GET /api/users` (the composer's @ suggestions) one person may ask per minute.",
+    )
     # Set by tests only; no environment variable.
     testing: bool = False
 
@@ -288,6 +294,7 @@ class Config(BaseSettings):
             "collapse_score",
             "edit_window_seconds",
             "search_rate_limit",
+            "user_lookups_per_minute",
         }
     )
 

@@ -50,6 +50,9 @@ DEFAULT_COLLAPSE_SCORE = -5
 # Moderation: reasons are 1-200 characters after trimming; a mute lasts 1 minute to 30 days.
 REASON_MAX_CHARS = 200
 MUTE_MAX_MINUTES = 43_200
+# @ suggestions (GET /api/users): the default and the most people one request lists.
+USER_LOOKUP_SIZE = 10
+MAX_USER_LOOKUP_SIZE = 20
 
 Role = Literal["member", "moderator", "admin"]
 
@@ -138,6 +141,8 @@ class CreateRoomIn(Payload):
 class CreateTokenIn(Payload):
     # The 1-64 rule applies after trimming: the service's business.
     name: Annotated[Text, Field(max_length=1000)]
+
+
 class EditIn(Payload):
     message_id: PositiveId
     # The body rules are those of `data`, checked by the service.
@@ -204,6 +209,20 @@ class SearchQuery(Payload):
     # Values over MAX_SEARCH_PAGE_SIZE are served as MAX_SEARCH_PAGE_SIZE (the service clamps).
     limit: Annotated[int, Field(ge=1)] = SEARCH_PAGE_SIZE
     cursor: Annotated[Text, Field(min_length=1, max_length=512)] | None = None
+
+
+class MentionsQuery(Payload):
+    """`GET /api/mentions`: values arrive as text."""
+
+    before: Annotated[int, Field(ge=1)] | None = None
+    limit: Annotated[int, Field(ge=1)] = PAGE_SIZE
+
+
+class UsersQuery(Payload):
+    """`GET /api/users`: the composer's @ suggestions."""
+
+    prefix: Annotated[Text, Field(max_length=USERNAME_MAX_CHARS)] = ""
+    limit: Annotated[int, Field(ge=1, le=MAX_USER_LOOKUP_SIZE)] = USER_LOOKUP_SIZE
 
 
 class TopQuery(Payload):
@@ -277,6 +296,28 @@ class MessageOut(BaseModel):
     collapsed: bool = Field(description="The score is at or below the collapse threshold (CHATROOM_COLLAPSE_SCORE).")
     edited_at: str | None = Field(description="When the body was last edited; null when never.")
     deleted: bool = Field(description="A tombstone: body is empty and the votes are shown as 0.")
+    mentions: list[str] = Field(
+        description="The existing users the body names with @username, spelled as registered, in order of first "
+        "appearance; empty for a tombstone."
+    )
+
+
+class MentionsOut(BaseModel):
+    """`GET /api/mentions`: messages that mention the reader, newest first, across rooms."""
+
+    messages: list[MessageOut]
+    has_more: bool
+
+
+class UserRef(BaseModel):
+    id: int
+    username: str
+
+
+class UsersOut(BaseModel):
+    """`GET /api/users`: people whose username starts with the prefix, by username."""
+
+    users: list[UserRef]
 
 
 class PageOut(BaseModel):
@@ -370,6 +411,7 @@ class RoomSummary(BaseModel):
     member: bool
     unread: int
     online: int = Field(description="How many people are online in the room (the `join` ack's `online`).")
+    mentions: int = Field(description="Messages mentioning the reader after their read position (as `unread`).")
 
 
 class RoomsOut(BaseModel):
@@ -389,6 +431,7 @@ class OkAck(BaseModel):
 class ReadAck(BaseModel):
     ok: Literal[True]
     unread: int
+    mentions: int
 
 
 class UnreadEvent(BaseModel):
@@ -396,6 +439,13 @@ class UnreadEvent(BaseModel):
 
     room: str
     unread: int
+    mentions: int
+
+
+class MentionEvent(BaseModel):
+    """Server-to-client `mention`, to every socket of a person a committed message newly mentions."""
+
+    message: MessageOut
 
 
 class PresenceEvent(BaseModel):
@@ -468,6 +518,8 @@ class CreatedTokenOut(BaseModel):
 
     token: TokenOut
     secret: str = Field(description="The token's secret, starting with `chr_`. It is never shown again.")
+
+
 class VersionOut(BaseModel):
     body: str
     edited_at: str | None

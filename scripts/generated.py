@@ -72,6 +72,10 @@ WIRE_MODELS: list[type[BaseModel]] = [
     schemas.UnmutedEvent,
     schemas.MuteAck,
     schemas.UnmuteAck,
+    schemas.MentionEvent,
+    schemas.MentionsOut,
+    schemas.UserRef,
+    schemas.UsersOut,
 ]
 
 # Name in the client -> (value, what it is).
@@ -104,6 +108,8 @@ LIMITS: dict[str, tuple[int | str, str]] = {
     "MAX_LIVE_TOKENS": (schemas.MAX_LIVE_TOKENS, "The most tokens a person holds that are not revoked."),
     "REASON_MAX_CHARS": (schemas.REASON_MAX_CHARS, "Longest moderation reason, in characters after trimming."),
     "MUTE_MAX_MINUTES": (schemas.MUTE_MAX_MINUTES, "The longest mute, in minutes (30 days)."),
+    "USER_LOOKUP_SIZE": (schemas.USER_LOOKUP_SIZE, "People in an @ suggestion list when no limit is asked for."),
+    "MAX_USER_LOOKUP_SIZE": (schemas.MAX_USER_LOOKUP_SIZE, "The most people one @ suggestion list holds."),
 }
 
 HEADER = """\

@@ -13,7 +13,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask import Flask
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.exc import IntegrityError
 
 from chatroom.extensions import db
@@ -437,4 +437,50 @@ def test_existing_messages_become_searchable_and_stay_in_step(
     make_app(empty_db_url)
     assert found("after") == ["after the downgrade"] * 2  # the third is the deleted one
     db.dispose()
+
+
+def test_existing_messages_mention_nobody_and_new_ones_are_indexed(
+    empty_db_url: str, make_app: Callable[..., Flask]
+) -> None:
+    """Upgrading with data: old bodies are not parsed again; messages sent afterwards mention."""
+    upgrade(empty_db_url, "0006")
+    engine = create_engine(empty_db_url)
+    with engine.begin() as connection:
+        for name in ("ann", "bob"):
+            connection.execute(
+                text(
+                    "INSERT INTO users (email, email_folded, username, password_hash, created_at) "
+                    "VALUES (:email, :email, :name, 'hash', CURRENT_TIMESTAMP)"
+                ),
+                {"email": f"{name}@example.com", "name": name},
+            )
+        connection.execute(
+            text(
+                "INSERT INTO messages (room_id, author_id, body, created_at, upvotes, downvotes, seq) "
+                "SELECT r.id, u.id, '@bob from before', CURRENT_TIMESTAMP, 0, 0, 1 "
+                "FROM rooms r, users u WHERE r.slug = 'general' AND u.username = 'ann'"
+            )
+        )
+    upgrade(empty_db_url)
+    make_app(empty_db_url)
+    from chatroom.models import User
+    from chatroom.services import messages as message_service
+    from chatroom.services.writer import GroupWriter
+
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT mentions FROM messages")).scalar_one() in ([], "[]")
+    writer = GroupWriter(synchronous=True)
+    with db.session() as s:
+        author = accounts.start_session(s, s.scalars(select(User).where(User.username == "ann")).one())
+    sent = message_service.send_message(writer, author, "general", "@bob after", None).message
+    assert sent["mentions"] == ["bob"]
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM message_mentions")).scalar_one() == 1
+    db.dispose()
+    downgrade(empty_db_url, "0006")
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM messages")).scalar_one() == 2
+    upgrade(empty_db_url)
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM message_mentions")).scalar_one() == 0
     engine.dispose()

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from chatroom.schemas import (
     MAX_SEARCH_PAGE_SIZE,
     MAX_TOP_OFFSET,
+    MAX_USER_LOOKUP_SIZE,
     SEARCH_PAGE_SIZE,
     SEARCH_QUERY_MAX_CHARS,
     AroundOut,
@@ -19,6 +20,7 @@ from chatroom.schemas import (
     CreateTokenIn,
     ErrorOut,
     LoginIn,
+    MentionsOut,
     MePayload,
     ModerationLogOut,
     PageOut,
@@ -31,6 +33,7 @@ from chatroom.schemas import (
     TokensOut,
     TopOut,
     UserPayload,
+    UsersOut,
     VersionsOut,
 )
 
@@ -58,6 +61,8 @@ _MODELS: list[type[BaseModel]] = [
     VersionsOut,
     RoleIn,
     ModerationLogOut,
+    MentionsOut,
+    UsersOut,
 ]
 
 
@@ -280,6 +285,32 @@ def build_spec() -> dict[str, Any]:
                     "requestBody": _body(RoleIn),
                     "parameters": [{"name": "username", "in": "path", "required": True, "schema": {"type": "string"}}],
                     "responses": {"200": _json(UserPayload, "the user"), **_errors(400, 401, 403, 404, 413, 503)},
+                }
+            },
+            "/api/mentions": {
+                "get": {
+                    "summary": "Messages that mention the reader, newest first, across rooms",
+                    "security": either,
+                    "parameters": [
+                        {"name": "before", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+                        {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 50}},
+                    ],
+                    "responses": {"200": _json(MentionsOut, "messages"), **_errors(400, 401, 503)},
+                }
+            },
+            "/api/users": {
+                "get": {
+                    "summary": "People whose username starts with a prefix, by username (@ suggestions)",
+                    "security": either,
+                    "parameters": [
+                        {"name": "prefix", "in": "query", "schema": {"type": "string", "default": ""}},
+                        {
+                            "name": "limit",
+                            "in": "query",
+                            "schema": {"type": "integer", "minimum": 1, "maximum": MAX_USER_LOOKUP_SIZE, "default": 10},
+                        },
+                    ],
+                    "responses": {"200": _json(UsersOut, "people"), **_errors(400, 401, 429, 503)},
                 }
             },
             "/healthz": {

@@ -45,6 +45,10 @@ export const MAX_LIVE_TOKENS = 20;
 export const REASON_MAX_CHARS = 200;
 /** The longest mute, in minutes (30 days). */
 export const MUTE_MAX_MINUTES = 43200;
+/** People in an @ suggestion list when no limit is asked for. */
+export const USER_LOOKUP_SIZE = 10;
+/** The most people one @ suggestion list holds. */
+export const MAX_USER_LOOKUP_SIZE = 20;
 
 export interface WireShapes {
   ErrorBody: ErrorBody;
@@ -85,6 +89,10 @@ export interface WireShapes {
   UnmutedEvent: UnmutedEvent;
   MuteAck: MuteAck;
   UnmuteAck: UnmuteAck;
+  MentionEvent: MentionEvent;
+  MentionsOut: MentionsOut;
+  UserRef: UserRef;
+  UsersOut: UsersOut;
 }
 export interface ErrorBody {
   code: string;
@@ -142,6 +150,10 @@ export interface MessageOut {
    * A tombstone: body is empty and the votes are shown as 0.
    */
   deleted: boolean;
+  /**
+   * The existing users the body names with @username, spelled as registered, in order of first appearance; empty for a tombstone.
+   */
+  mentions: string[];
 }
 export interface RoomOut {
   slug: string;
@@ -284,6 +296,10 @@ export interface RoomSummary {
    * How many people are online in the room (the `join` ack's `online`).
    */
   online: number;
+  /**
+   * Messages mentioning the reader after their read position (as `unread`).
+   */
+  mentions: number;
 }
 export interface RoomsOut {
   rooms: RoomSummary[];
@@ -300,6 +316,7 @@ export interface OkAck {
 export interface ReadAck {
   ok: true;
   unread: number;
+  mentions: number;
 }
 /**
  * Server-to-client `unread`: the reader's count changed by their own `read` elsewhere.
@@ -307,6 +324,7 @@ export interface ReadAck {
 export interface UnreadEvent {
   room: string;
   unread: number;
+  mentions: number;
 }
 /**
  * Server-to-client `presence`: who is online in the room now.
@@ -402,4 +420,27 @@ export interface UnmuteAck {
    * The log entry; null when the person was not muted.
    */
   entry: ModerationEntryOut | null;
+}
+/**
+ * Server-to-client `mention`, to every socket of a person a committed message newly mentions.
+ */
+export interface MentionEvent {
+  message: MessageOut;
+}
+/**
+ * `GET /api/mentions`: messages that mention the reader, newest first, across rooms.
+ */
+export interface MentionsOut {
+  messages: MessageOut[];
+  has_more: boolean;
+}
+export interface UserRef {
+  id: number;
+  username: string;
+}
+/**
+ * `GET /api/users`: people whose username starts with the prefix, by username.
+ */
+export interface UsersOut {
+  users: UserRef[];
 }

@@ -6,7 +6,7 @@ import { RoomDirectory, sortRooms } from "./roomDirectory";
 const ME = 1;
 
 function room(slug: string, extra: Partial<Room> = {}): Room {
-  return { slug, name: slug, topic: "", created_at: "2026-11-28T10:00:00Z", member: true, unread: 0, online: 1, ...extra };
+  return { slug, name: slug, topic: "", created_at: "2026-11-28T10:00:00Z", member: true, unread: 0, online: 1, mentions: 0, ...extra };
 }
 
 async function started(rooms: Room[] = [room("general"), room("lobby", { unread: 2 })]) {
