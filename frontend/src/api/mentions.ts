@@ -1,23 +1,15 @@
-// Mentions and @ suggestions (docs/protocol.md, "Mentions").
+// Mentions and @ suggestions (docs/protocol.md, "Mentions"); the shapes are generated from the
+// server's models (./generated.ts).
 import { request } from "./client";
-import type { Message } from "./types";
+import type { MentionsOut, UserRef, UsersOut } from "./generated";
+
+export type { MentionEvent } from "./generated";
 
 /** A page of the reader's mentions in every room, newest first. */
-export interface MentionsPage {
-  messages: Message[];
-  has_more: boolean;
-}
-
-/** The `mention` event: a message that names the reader. */
-export interface MentionEvent {
-  message: Message;
-}
+export type MentionsPage = MentionsOut;
 
 /** Someone whose username starts with what was typed after `@`. */
-export interface UserSuggestion {
-  id: number;
-  username: string;
-}
+export type UserSuggestion = UserRef;
 
 export const MENTIONS_PAGE_SIZE = 30;
 export const SUGGESTIONS_LIMIT = 8;
@@ -32,6 +24,6 @@ export async function fetchMentions(before?: number, limit = MENTIONS_PAGE_SIZE)
 /** Usernames starting with `prefix` (ignoring case), for the composer's @ suggestions. */
 export async function fetchUserSuggestions(prefix: string, limit = SUGGESTIONS_LIMIT): Promise<UserSuggestion[]> {
   const query = new URLSearchParams({ prefix, limit: String(limit) });
-  const { users } = await request<{ users: UserSuggestion[] }>("GET", `/api/users?${query.toString()}`);
+  const { users } = await request<UsersOut>("GET", `/api/users?${query.toString()}`);
   return users;
 }

@@ -4,18 +4,10 @@
 import { request } from "./client";
 import type { JoinAck, RoomSummary } from "./generated";
 
-import type { ReadAck as GeneratedReadAck, UnreadEvent as GeneratedUnreadEvent } from "./generated";
-
-export type { OnlineUser, PresenceEvent, TypingEvent } from "./generated";
+export type { OnlineUser, PresenceEvent, ReadAck, TypingEvent, UnreadEvent } from "./generated";
 
 /** The room shape R; `mentions` counts the reader's unread mentions there. */
-export type Room = RoomSummary & { mentions?: number };
-
-/** The `unread` event; `mentions` is the reader's unread mentions in the room. */
-export type UnreadEvent = GeneratedUnreadEvent & { mentions?: number };
-
-/** The `read` ack; a server may also give the mentions left unread. */
-export type ReadAck = GeneratedReadAck & { mentions?: number };
+export type Room = RoomSummary;
 
 /**
  * The `join` ack, with the people online in the room (the joiner included) and the reader's

@@ -1,29 +1,22 @@
-// Searching a room and opening it around a message (docs/protocol.md).
+// Searching a room and opening it around a message (docs/protocol.md); the shapes and limits
+// are generated from the server's models (./generated.ts).
 import { request } from "./client";
-import type { Message } from "./types";
+import { PAGE_SIZE, SEARCH_PAGE_SIZE, SEARCH_QUERY_MAX_CHARS, type AroundOut, type SearchOut } from "./generated";
 
 /**
  * A page of search results, ranked by the server. `highlights` maps a message id to the
  * matched ranges of its body as [start, end) offsets in Unicode code points.
  */
-export interface SearchPage {
-  messages: Message[];
-  highlights: Record<string, [number, number][]>;
-  has_more: boolean;
-  next_cursor: string | null;
-}
+export type SearchPage = SearchOut;
 
 /** The messages around one, oldest first: older ones exist when `has_more`, newer when `has_newer`. */
-export interface AroundPage {
-  messages: Message[];
-  has_more: boolean;
-  has_newer: boolean;
-}
+export type AroundPage = AroundOut;
 
-export const SEARCH_PAGE_SIZE = 20;
-export const AROUND_PAGE_SIZE = 50;
-/** The server's bounds on a query (400 `invalid` outside them). */
-export const SEARCH_QUERY_MAX = 200;
+export { SEARCH_PAGE_SIZE };
+/** Messages in a page around one: a history page's worth. */
+export const AROUND_PAGE_SIZE = PAGE_SIZE;
+/** The longest query, in code points (400 `invalid` past it). */
+export const SEARCH_QUERY_MAX = SEARCH_QUERY_MAX_CHARS;
 
 const roomPath = (slug: string) => `/api/rooms/${encodeURIComponent(slug)}`;
 

@@ -27,10 +27,9 @@ export type Author = AuthorOut;
 /**
  * The message shape M. `edited_at` is the time of the latest edit (null when never edited);
  * a deleted message is a tombstone with an empty body and no votes shown. `mentions` lists the
- * existing users the body names with @username, spelled as registered (absent from servers
- * that predate mentions).
+ * existing users the body names with @username, spelled as registered.
  */
-export type Message = MessageOut & { mentions?: string[] };
+export type Message = MessageOut;
 
 export type Vote = Message["my_vote"];
 

@@ -120,7 +120,7 @@ describe("RoomDirectory", () => {
     expect(mentions("lobby")).toBe(3);
     directory.markRead("lobby", 12);
     expect(mentions("lobby")).toBe(0);
-    socket.answer("read", { ok: true, unread: 0 });
+    socket.answer("read", { ok: true, unread: 0, mentions: 0 });
     expect(mentions("lobby")).toBe(0);
   });
 });

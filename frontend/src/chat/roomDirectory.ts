@@ -66,8 +66,7 @@ export class RoomDirectory {
       },
       data: (message: Message) => this.count([message]),
       batch: (batch: BatchEvent) => this.count(batch.data ?? []),
-      unread: (event: UnreadEvent) =>
-        this.update(event.room, typeof event.mentions === "number" ? { unread: event.unread, mentions: event.mentions } : { unread: event.unread }),
+      unread: (event: UnreadEvent) => this.update(event.room, { unread: event.unread, mentions: event.mentions }),
       mention: (event: MentionEvent) => this.countMention(event.message),
       presence: (event: PresenceEvent) => this.update(event.room, { online: event.online.length }),
     });
@@ -124,7 +123,7 @@ export class RoomDirectory {
     this.socket.timeout(ACK_TIMEOUT_MS).emit("read", { room: slug, message_id: messageId }, (err, response) => {
       const ack = response as ReadAck | undefined;
       if (err === null && ack?.ok === true) {
-        this.update(slug, typeof ack.mentions === "number" ? { unread: ack.unread, mentions: ack.mentions } : { unread: ack.unread });
+        this.update(slug, { unread: ack.unread, mentions: ack.mentions });
         return;
       }
       // Not recorded: let the next sighting send it again.
@@ -151,7 +150,7 @@ export class RoomDirectory {
     if (message.room === this.current || message.author.id === this.myId || this.mentionsCounted.has(message.id)) return;
     this.mentionsCounted.add(message.id);
     const room = this.find(message.room);
-    if (room !== undefined) this.update(message.room, { mentions: (room.mentions ?? 0) + 1 });
+    if (room !== undefined) this.update(message.room, { mentions: room.mentions + 1 });
   }
 
   private update(slug: string, change: Partial<Pick<Room, "unread" | "online" | "mentions">>): void {

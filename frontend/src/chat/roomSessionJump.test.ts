@@ -32,6 +32,7 @@ function setup(pages: Record<number, AroundPage | Error>) {
 }
 
 const around = (messageIds: number[], hasMore: boolean, hasNewer: boolean): AroundPage => ({
+  ok: true,
   messages: messageIds.map((id) => makeMessage({ id, seq: id })),
   has_more: hasMore,
   has_newer: hasNewer,

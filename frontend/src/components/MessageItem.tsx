@@ -233,7 +233,7 @@ export const MessageItem = memo(function MessageItem({ message, mine, now, canVo
   const deletable = actions !== undefined && !deleted && (mine || actions.moderator);
   const mutable = actions !== undefined && !deleted && !mine && actions.moderator;
   const editedAt = message.edited_at ?? null;
-  const mentionsMe = me !== null && !deleted && (message.mentions ?? []).some((name) => name.toLowerCase() === me.toLowerCase());
+  const mentionsMe = me !== null && !deleted && message.mentions.some((name) => name.toLowerCase() === me.toLowerCase());
   const classes = ["message"];
   if (mine) classes.push("message-mine");
   if (deleted) classes.push("message-deleted");

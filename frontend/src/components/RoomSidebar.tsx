@@ -55,7 +55,7 @@ export function RoomSidebar({ rooms, status, current, onOpen, onCreate, onRetry 
                   <span aria-hidden="true"># </span>
                   {room.name}
                 </span>{" "}
-                {(room.mentions ?? 0) > 0 && (
+                {room.mentions > 0 && (
                   <span className="badge badge-mention" data-testid="mention-badge">
                     <span aria-hidden="true">@</span>
                     {room.mentions}
