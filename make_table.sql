@@ -9,7 +9,7 @@ CREATE TABLE alembic_version (
     version_num varchar(32) NOT NULL,
     CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
 );
-INSERT INTO alembic_version (version_num) VALUES ('0006');
+INSERT INTO alembic_version (version_num) VALUES ('0008');
 
 CREATE TABLE users (
     id bigserial NOT NULL,
@@ -45,6 +45,11 @@ CREATE TABLE rooms (
     CONSTRAINT uq_rooms_slug UNIQUE (slug)
 );
 
+-- Search (chatroom/services/search.py): bodies with accents folded and ASCII punctuation as
+-- spaces. unaccent() alone is only STABLE; naming the dictionary makes this IMMUTABLE.
+CREATE EXTENSION IF NOT EXISTS unaccent WITH SCHEMA public;
+CREATE FUNCTION chatroom_search_text(body text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT AS $$SELECT translate(public.unaccent('public.unaccent'::regdictionary, body), '!"#$%&''()*+,-./:;<=>?@[\]^_`{|}~', '                                ')$$;
+
 CREATE TABLE messages (
     id bigserial NOT NULL,
     room_id bigint NOT NULL,
@@ -58,6 +63,8 @@ CREATE TABLE messages (
     wilson_lb double precision DEFAULT '0' NOT NULL,
     edited_at timestamp with time zone,
     deleted boolean DEFAULT false NOT NULL,
+    search_vector tsvector GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, chatroom_search_text(body))) STORED,
+    mentions json DEFAULT '[]' NOT NULL,
     CONSTRAINT pk_messages PRIMARY KEY (id),
     CONSTRAINT fk_messages_room_id_rooms FOREIGN KEY (room_id) REFERENCES rooms (id) ON DELETE CASCADE,
     CONSTRAINT fk_messages_author_id_users FOREIGN KEY (author_id) REFERENCES users (id) ON DELETE CASCADE,
@@ -68,6 +75,19 @@ CREATE INDEX ix_messages_room_id_seq ON messages (room_id, seq);
 CREATE INDEX ix_messages_room_id_wilson_lb_id ON messages (room_id, wilson_lb DESC, id);
 CREATE INDEX ix_messages_room_id_created_at_id ON messages (room_id, created_at, id);
 CREATE INDEX ix_messages_room_id_created_at_voted ON messages (room_id, created_at) WHERE wilson_lb > 0;
+CREATE INDEX ix_messages_search_vector ON messages USING gin (search_vector);
+
+CREATE TABLE message_mentions (
+    message_id bigint NOT NULL,
+    user_id bigint NOT NULL,
+    room_id bigint NOT NULL,
+    CONSTRAINT pk_message_mentions PRIMARY KEY (message_id, user_id),
+    CONSTRAINT fk_message_mentions_message_id_messages FOREIGN KEY (message_id) REFERENCES messages (id) ON DELETE CASCADE,
+    CONSTRAINT fk_message_mentions_user_id_users FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE,
+    CONSTRAINT fk_message_mentions_room_id_rooms FOREIGN KEY (room_id) REFERENCES rooms (id) ON DELETE CASCADE
+);
+CREATE INDEX ix_message_mentions_user_id_message_id ON message_mentions (user_id, message_id);
+CREATE INDEX ix_message_mentions_user_id_room_id_message_id ON message_mentions (user_id, room_id, message_id);
 
 CREATE TABLE votes (
     user_id bigint NOT NULL,

@@ -27,7 +27,7 @@ from bench import data, report, scenarios, servers
 from bench.profile import profile_product
 from bench.servers import ROOT, Server
 
-SCENARIOS = ["connect", "fanout", "ingest", "ingest-rooms", "votes", "join", "top", "connect-10k"]
+SCENARIOS = ["connect", "fanout", "ingest", "ingest-rooms", "votes", "join", "top", "search", "connect-10k"]
 SERVERS = ["product", "seed", "node", "socketify"]
 # Opt-in variants of the product that test a proposed change (none at present).
 EXPERIMENTS: list[str] = []
@@ -46,8 +46,9 @@ PARTICIPANTS = {
     "connect-10k": {"product", "node"},
     "votes": {"product", "seed"},
     "join": {"product", "seed"},
-    # The baselines have no ranking to page through.
+    # The baselines have no ranking to page through, nor search.
     "top": {"product"},
+    "search": {"product"},
 }
 
 
@@ -60,7 +61,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--servers", default=",".join(SERVERS), help=f"comma list of {','.join(SERVERS + EXPERIMENTS)}")
     parser.add_argument("--fanout-n", default=None, help="comma list of room sizes (default 100,1000,5000)")
     parser.add_argument(
-        "--join-sizes", default=None, help="comma list of 1k,100k,1m for join and top (default all; quick: 1k)"
+        "--join-sizes", default=None, help="comma list of 1k,100k,1m for join, top and search (default all; quick: 1k)"
     )
     parser.add_argument("--clients", type=int, default=1000, help="clients for connect, memory and votes")
     parser.add_argument("--profile", action="store_true", help="py-spy the product under fan-out, ingest and votes")
@@ -130,8 +131,8 @@ def main(argv: list[str] | None = None) -> int:
     data.migrate_product(dbs.product, tree)
     user_ids = data.ensure_users(dbs.product, needed_users)
     data.ensure_rooms(dbs.product, [data.FANOUT_ROOM, data.INGEST_ROOM, data.VOTES_ROOM, *data.INGEST_ROOMS])
-    if "join" in chosen or "top" in chosen:
-        log(f"bulk history for join and top: {join_rooms}")
+    if {"join", "top", "search"} & set(chosen):
+        log(f"bulk history for join, top and search: {join_rooms}")
         data.ensure_history(dbs.product, user_ids[0], join_rooms)
         if "seed" in wanted_servers and "join" in chosen:
             data.ensure_seed_history(dbs.seed, join_rooms)
@@ -165,6 +166,7 @@ def main(argv: list[str] | None = None) -> int:
         "votes": [],
         "join": [],
         "top": [],
+        "search": [],
         "connect-10k": [],
         "notes": notes,
         "profiles": {},
@@ -287,6 +289,8 @@ def run_server(
         steps.append(("join", lambda: scenarios.join(server, cookies, settings, list(join_rooms))))
     if "top" in todo:
         steps.append(("top", lambda: scenarios.top(server, cookies, settings, list(join_rooms))))
+    if "search" in todo:
+        steps.append(("search", lambda: scenarios.search(server, cookies, settings, list(join_rooms))))
     if "connect-10k" in todo:
         many, hold = (200, 2.0) if settings.quick else (CONNECT_MANY, 60.0)
         steps.append(("connect-10k", lambda: scenarios.connect_and_idle(server, cookies, settings, many, hold_s=hold)))

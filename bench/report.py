@@ -90,6 +90,8 @@ def one_line(kind: str, r: dict[str, Any]) -> str:
         return ", ".join(f"{j['room']} p99 {_num(j['p99'])} ms" for j in r["rooms"])
     if kind == "top":
         return ", ".join(f"{t['room']} {t['window']} p99 {_num(t['p99'])} ms" for t in r["pages"])
+    if kind == "search":
+        return ", ".join(f"{q['room']} {q['kind']} p99 {_num(q['p99'])} ms" for q in r["searches"])
     return ""
 
 
@@ -205,6 +207,25 @@ def rows(run: dict[str, Any]) -> list[tuple[str, str, str, str]]:
                     label,
                     figure,
                     f"p50 {_num(t['p50'])} ms over {t['n']} pages" + (f"; {t['failed']} failed" if t["failed"] else ""),
+                )
+            )
+    for r in run.get("search", []):
+        label = labels.get(r["server"], r["server"])
+        if "error" in r:
+            out.append(("search", label, "error", r["error"][:120]))
+            continue
+        for q in r["searches"]:
+            figure = f"p99 {_num(q['p99'])} ms"
+            if q["p99"] is None and q["failed"]:
+                figure = f"no answer ({(q.get('first_error') or 'failed')[:40]})"
+            matches = f"{q['matches_min']:,}" + (f"-{q['matches_max']:,}" if q["matches_max"] != q["matches_min"] else "")
+            out.append(
+                (
+                    f"search {q['room'].removeprefix('join-')} {q['kind']}",
+                    label,
+                    figure,
+                    f"p50 {_num(q['p50'])} ms over {q['n']} searches; {matches} matches"
+                    + (f"; {q['failed']} failed" if q["failed"] else ""),
                 )
             )
     for r in run["connect"]:
@@ -441,7 +462,7 @@ METHOD = """## How the benchmark works
 
 - **Command:** `make bench` or `.venv/bin/python -m bench` (add `--quick` for the ~35 s smoke run
   that CI runs through `tests/bench/`, `--scenarios`, `--servers`, `--fanout-n`, `--join-sizes`
-  (the rooms of join and top),
+  (the rooms of join, top and search),
   `--clients` to select, `--profile` for the py-spy section). Raw results (JSON per run, server
   logs, py-spy stacks) go to `bench/results/`, which is not committed.
 - **Load generator:** one Node process (`bench/loadgen/loadgen.js`, `ws` package) pinned to
@@ -480,6 +501,14 @@ METHOD = """## How the benchmark works
   holds 3,600 messages, the day 86,400 and the week 604,800; every tenth message has upvotes
   and downvotes and another tenth only downvotes, spread evenly over the history, with the
   rank the server would have written.
+  *Search*: sequential `GET /api/rooms/<slug>/search` (first page, 20 results) in the same
+  rooms, from the bench process over one keep-alive connection, for four kinds of query, each
+  kind rotating over five queries: a common word (in about 3% of the messages), a rare word
+  (about 0.02%), a three-letter prefix shared by many words, and two words. The bulk-loaded
+  bodies are 4 to 12 words drawn from an 8,000-word vocabulary with a Zipf-like law (a few
+  words in many messages, a long tail of rare ones), and the table is vacuumed and analysed
+  after loading. The detail column gives how many messages of the room match each kind (all of
+  which are ranked, whatever the page size).
   *Connect*: 1,000 clients open a socket with their cookie, 100 at a time. *Memory*: server RSS
   after those 1,000 clients sit idle, minus RSS before, divided by the clients.
 """

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import subprocess
 import tempfile
@@ -383,6 +384,78 @@ def top(server: Server, cookies: list[str], settings: Settings, rooms: list[str]
     }
     lines = run_loadgen(config, settings, timeout=400)
     return {"server": server.name, "pages": [line for line in lines if line["type"] == "top"]}
+
+
+# The search scenario's query mix (bench/data.py's vocabulary): words in about 3% of the
+# messages, words in about 0.02%, three-letter prefixes of the syllable words, and two words.
+SEARCH_QUERIES: dict[str, list[str]] = {
+    "common word": ["coffee", "meeting", "release", "lunch", "project"],
+    "rare word": [data.vocabulary_word(i) for i in (4111, 5333, 6007, 7121, 7919)],
+    "prefix": ["kal", "mir", "sat", "bek", "hal"],
+    "two words": ["coffee tomorrow", "release deploy", "lunch today", "meeting project", "weekend issue"],
+}
+SEARCH_PAGE = 20
+
+
+def search(server: Server, cookies: list[str], settings: Settings, rooms: list[str]) -> dict[str, Any]:
+    """Sequential `GET /api/rooms/<slug>/search` (first page of 20) in the join rooms, per kind of
+    query; latency from request to parsed answer over one keep-alive HTTP connection."""
+    http = requests.Session()
+    http.headers["Cookie"] = cookies[0]
+    calls = 30 if settings.quick else 200
+    budget_s = 10.0
+    found: list[dict[str, Any]] = []
+    for room in rooms:
+        for kind, queries in SEARCH_QUERIES.items():
+            matches = [data.search_matches(server.database, room, q) for q in queries]
+            latencies: list[float] = []
+            failed, first_error, results = 0, None, 0
+            deadline = time.monotonic() + budget_s
+            for n in range(calls):
+                if n and time.monotonic() > deadline:
+                    break
+                started = time.perf_counter()
+                try:
+                    answer = http.get(
+                        f"{server.url}/api/rooms/{room}/search",
+                        params={"q": queries[n % len(queries)], "limit": SEARCH_PAGE},
+                        timeout=30,
+                    )
+                    body = answer.json()
+                except (requests.RequestException, ValueError) as exc:
+                    failed += 1
+                    first_error = first_error or str(exc)[:200]
+                    continue
+                elapsed = (time.perf_counter() - started) * 1000
+                if answer.status_code != 200:
+                    failed += 1
+                    first_error = first_error or f"{answer.status_code} {answer.text[:150]}"
+                    continue
+                latencies.append(elapsed)
+                results += len(body["messages"])
+            found.append(
+                {
+                    "room": room,
+                    "kind": kind,
+                    "n": len(latencies),
+                    "failed": failed,
+                    "first_error": first_error,
+                    "p50": _percentile(latencies, 50),
+                    "p99": _percentile(latencies, 99),
+                    "matches_min": min(matches),
+                    "matches_max": max(matches),
+                    "results_per_page": round(results / len(latencies), 1) if latencies else None,
+                }
+            )
+    return {"server": server.name, "searches": found}
+
+
+def _percentile(values: list[float], pct: float) -> float | None:
+    """Nearest-rank percentile, as the load generator computes it."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, math.ceil(pct / 100 * len(ordered)) - 1))]
 
 
 def connect_and_idle(

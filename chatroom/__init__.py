@@ -82,11 +82,11 @@ def create_app(config: Config | None = None) -> Flask:
         engineio_logger=False,
     )
 
-    from chatroom.api import auth, health, moderation, openapi, register_error_handlers, rooms, tokens, web
+    from chatroom.api import auth, health, mentions, moderation, openapi, register_error_handlers, rooms, tokens, web
     from chatroom.realtime import handlers
 
     register_error_handlers(app)
-    for blueprint in (auth.bp, rooms.bp, tokens.bp, moderation.bp, health.bp, openapi.bp, web.bp):
+    for blueprint in (auth.bp, rooms.bp, tokens.bp, moderation.bp, mentions.bp, health.bp, openapi.bp, web.bp):
         app.register_blueprint(blueprint)
     login_manager.user_loader(auth.load_session_user)
     handlers.register(socketio, config, GroupWriter(socket_limits))

@@ -18,7 +18,17 @@ from chatroom.realtime import sessions
 log = logging.getLogger(__name__)
 
 
-__all__ = ["Publisher", "flush", "publish", "session_ended", "to_user", "token_revoked", "typing", "unread_changed"]
+__all__ = [
+    "Publisher",
+    "flush",
+    "mentioned",
+    "publish",
+    "session_ended",
+    "to_user",
+    "token_revoked",
+    "typing",
+    "unread_changed",
+]
 
 
 # A message's vote totals go out at most once per interval; further changes of it within
@@ -195,10 +205,19 @@ def _broadcast(room: str, event: str, payload: dict[str, Any]) -> None:
         log.warning("broadcast of %s to %s failed; clients will catch up by seq", event, room, exc_info=True)
 
 
-def unread_changed(user_id: int, room: str, unread: int, skip_sid: str) -> None:
+def unread_changed(user_id: int, room: str, unread: int, mentions: int, skip_sid: str) -> None:
     """Tell a person's other sockets, in every process, that their read position in `room`
-    moved (the socket that moved it has the count in its ack)."""
-    socketio.emit("unread", {"room": room, "unread": unread}, to=user_channel(user_id), skip_sid=skip_sid)
+    moved (the socket that moved it has the counts in its ack)."""
+    socketio.emit(
+        "unread", {"room": room, "unread": unread, "mentions": mentions}, to=user_channel(user_id), skip_sid=skip_sid
+    )
+
+
+def mentioned(notices: list[tuple[int, dict[str, Any]]]) -> None:
+    """Send `mention {message}` to every socket of each committed mention's person, in every
+    process, whether or not they joined the message's room."""
+    for user_id, message in notices:
+        to_user(user_id, "mention", {"message": message})
 
 
 def typing(room: str, user_id: int, username: str, skip_sids: list[str]) -> None:

@@ -14,10 +14,11 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
 
+from limits import parse
 from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, EnvSettingsSource, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
-from chatroom.schemas import DEFAULT_COLLAPSE_SCORE
+from chatroom.schemas import DEFAULT_COLLAPSE_SCORE, SEARCHES_PER_USER
 
 PACKAGE_ROOT = Path(__file__).resolve().parent
 PROJECT_ROOT = PACKAGE_ROOT.parent
@@ -277,6 +278,18 @@ class Config(BaseSettings):
         description="New connections since the last freeze after which everything alive is frozen out of the "
         "garbage collector's reach; as many closed (and half gone) thaws and collects once.",
     )
+    search_rate_limit: str = Field(
+        SEARCHES_PER_USER,
+        validation_alias="CHATROOM_SEARCH_RATE_LIMIT",
+        description="Searches (`GET /api/rooms/<slug>/search`) one person may make, as `<count>/<period>` "
+        "(`30/minute`, `500/hour`); past it the answer is 429 `rate_limited`.",
+    )
+    user_lookups_per_minute: int = Field(
+        120,
+        ge=1,
+        validation_alias="CHATROOM_USER_LOOKUPS_PER_MINUTE",
+        description="How many `GET /api/users` (the composer's @ suggestions) one person may ask per minute.",
+    )
     # Set by tests only; no environment variable.
     testing: bool = False
 
@@ -305,6 +318,8 @@ class Config(BaseSettings):
             "edit_window_seconds",
             "gc_threshold",
             "gc_freeze_burst",
+            "search_rate_limit",
+            "user_lookups_per_minute",
         }
     )
 
@@ -397,6 +412,15 @@ class Config(BaseSettings):
         if isinstance(value, str):
             value = value.split(",")
         return tuple(str(h).strip().lower() for h in value if str(h).strip())
+
+    @field_validator("search_rate_limit")
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        try:
+            parse(value)
+        except ValueError as exc:
+            raise ValueError("a rate such as 30/minute") from exc
+        return value
 
     @field_validator("database_url")
     @classmethod

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Boolean,
     CheckConstraint,
@@ -138,6 +139,10 @@ class Message(Base):
     edited_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     # A deleted message keeps its body and votes here; clients get a tombstone (wire.message_dict).
     deleted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The people the body names with @username, spelled as registered, in order of first
+    # appearance (services.mentions), resolved when the body was written. Kept here, not
+    # joined, so every M is built from the row alone; message_mentions indexes it per person.
+    mentions: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
 
     author: Mapped[User] = relationship(lazy="joined")
 
@@ -162,6 +167,43 @@ Index(
     postgresql_where=Message.wilson_lb > 0,
     sqlite_where=Message.wilson_lb > 0,
 )
+
+
+# Full-text search (migration 0007, services/search.py) is database-specific and lives outside
+# these models: on PostgreSQL a generated tsvector column of messages and its GIN index, on
+# SQLite an FTS5 table (with its shadow tables) and triggers. The ORM never reads them.
+SEARCH_COLUMNS = frozenset({"search_vector"})
+SEARCH_INDEXES = frozenset({"ix_messages_search_vector"})
+SEARCH_TABLE = "messages_fts"
+
+
+def described_by_models(name: str | None, type_: str, _parent_names: object = None) -> bool:
+    """Whether a schema object is one the models describe (Alembic's `include_name` hook)."""
+    if type_ == "table" and name is not None:
+        return name != SEARCH_TABLE and not name.startswith(f"{SEARCH_TABLE}_")
+    if type_ == "column":
+        return name not in SEARCH_COLUMNS
+    if type_ == "index":
+        return name not in SEARCH_INDEXES
+    return True
+
+
+class MessageMention(Base):
+    """A person other than the author named in a message's current body. Rows follow the body:
+    an edit replaces them, a delete removes them, so they hold only live mentions."""
+
+    __tablename__ = "message_mentions"
+
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id", ondelete="CASCADE"))
+
+    __table_args__ = (
+        # A person's latest mentions, across rooms (GET /api/mentions).
+        Index("ix_message_mentions_user_id_message_id", "user_id", "message_id"),
+        # A person's mentions in one room after their read position (the room's `mentions`).
+        Index("ix_message_mentions_user_id_room_id_message_id", "user_id", "room_id", "message_id"),
+    )
 
 
 class Vote(Base):

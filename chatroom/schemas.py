@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt, StrictStr
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt, StrictStr, model_validator
 from pydantic.json_schema import SkipJsonSchema
+from pydantic_core import PydanticCustomError
 
 # Ids larger than a PostgreSQL bigint cannot exist; they are "not found", never an overflow.
 MAX_ID = 2**63 - 1
@@ -37,11 +38,21 @@ TOKEN_NAME_MAX_CHARS = 64
 MAX_LIVE_TOKENS = 20
 # Top pages: how deep `offset` may page through the ranking.
 MAX_TOP_OFFSET = 10_000
+# Search: a query is 1-200 characters (not only whitespace); a page holds 20 results unless
+# asked otherwise, and at most 50.
+SEARCH_QUERY_MAX_CHARS = 200
+# Searches per person (CHATROOM_SEARCH_RATE_LIMIT's default): each one ranks every match.
+SEARCHES_PER_USER = "30/minute"
+SEARCH_PAGE_SIZE = 20
+MAX_SEARCH_PAGE_SIZE = 50
 # A message whose score is at or below this is collapsed (CHATROOM_COLLAPSE_SCORE's default).
 DEFAULT_COLLAPSE_SCORE = -5
 # Moderation: reasons are 1-200 characters after trimming; a mute lasts 1 minute to 30 days.
 REASON_MAX_CHARS = 200
 MUTE_MAX_MINUTES = 43_200
+# @ suggestions (GET /api/users): the default and the most people one request lists.
+USER_LOOKUP_SIZE = 10
+MAX_USER_LOOKUP_SIZE = 20
 
 Role = Literal["member", "moderator", "admin"]
 
@@ -130,6 +141,8 @@ class CreateRoomIn(Payload):
 class CreateTokenIn(Payload):
     # The 1-64 rule applies after trimming: the service's business.
     name: Annotated[Text, Field(max_length=1000)]
+
+
 class EditIn(Payload):
     message_id: PositiveId
     # The body rules are those of `data`, checked by the service.
@@ -169,10 +182,47 @@ class ModerationQuery(Payload):
 
 
 class HistoryQuery(Payload):
-    """The HTTP query string form of HistoryIn: values arrive as text."""
+    """The HTTP query string form of HistoryIn, plus `around`: values arrive as text."""
+
+    before: Annotated[int, Field(ge=1)] | None = None
+    # The messages centred on this one (not with `before`).
+    around: Annotated[int, Field(ge=1)] | None = None
+    limit: Annotated[int, Field(ge=1)] = PAGE_SIZE
+
+    @model_validator(mode="after")
+    def _one_anchor(self) -> HistoryQuery:
+        if self.before is not None and self.around is not None:
+            raise PydanticCustomError("before_and_around", "before and around cannot be used together")
+        return self
+
+
+def _has_text(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be only whitespace")
+    return value
+
+
+class SearchQuery(Payload):
+    """`GET /api/rooms/<slug>/search`: values arrive as text."""
+
+    q: Annotated[Text, Field(min_length=1, max_length=SEARCH_QUERY_MAX_CHARS), AfterValidator(_has_text)]
+    # Values over MAX_SEARCH_PAGE_SIZE are served as MAX_SEARCH_PAGE_SIZE (the service clamps).
+    limit: Annotated[int, Field(ge=1)] = SEARCH_PAGE_SIZE
+    cursor: Annotated[Text, Field(min_length=1, max_length=512)] | None = None
+
+
+class MentionsQuery(Payload):
+    """`GET /api/mentions`: values arrive as text."""
 
     before: Annotated[int, Field(ge=1)] | None = None
     limit: Annotated[int, Field(ge=1)] = PAGE_SIZE
+
+
+class UsersQuery(Payload):
+    """`GET /api/users`: the composer's @ suggestions."""
+
+    prefix: Annotated[Text, Field(max_length=USERNAME_MAX_CHARS)] = ""
+    limit: Annotated[int, Field(ge=1, le=MAX_USER_LOOKUP_SIZE)] = USER_LOOKUP_SIZE
 
 
 class TopQuery(Payload):
@@ -246,6 +296,28 @@ class MessageOut(BaseModel):
     collapsed: bool = Field(description="The score is at or below the collapse threshold (CHATROOM_COLLAPSE_SCORE).")
     edited_at: str | None = Field(description="When the body was last edited; null when never.")
     deleted: bool = Field(description="A tombstone: body is empty and the votes are shown as 0.")
+    mentions: list[str] = Field(
+        description="The existing users the body names with @username, spelled as registered, in order of first "
+        "appearance; empty for a tombstone."
+    )
+
+
+class MentionsOut(BaseModel):
+    """`GET /api/mentions`: messages that mention the reader, newest first, across rooms."""
+
+    messages: list[MessageOut]
+    has_more: bool
+
+
+class UserRef(BaseModel):
+    id: int
+    username: str
+
+
+class UsersOut(BaseModel):
+    """`GET /api/users`: people whose username starts with the prefix, by username."""
+
+    users: list[UserRef]
 
 
 class PageOut(BaseModel):
@@ -254,6 +326,28 @@ class PageOut(BaseModel):
     ok: Literal[True]
     messages: list[MessageOut]
     has_more: bool
+
+
+class AroundOut(BaseModel):
+    """`GET /api/rooms/<slug>/messages?around=<id>`: the messages centred on one, oldest first."""
+
+    ok: Literal[True]
+    messages: list[MessageOut]
+    has_more: bool = Field(description="Older messages exist before the first one.")
+    has_newer: bool = Field(description="Newer messages exist after the last one.")
+
+
+class SearchOut(BaseModel):
+    """`GET /api/rooms/<slug>/search`: a page of results, most relevant first."""
+
+    messages: list[MessageOut]
+    highlights: dict[str, list[tuple[int, int]]] = Field(
+        description="Message id -> the [start, end) spans of its body that matched, in Unicode code points."
+    )
+    has_more: bool
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` (with the same `q`) for the next page; null at the end."
+    )
 
 
 class TopOut(BaseModel):
@@ -317,6 +411,7 @@ class RoomSummary(BaseModel):
     member: bool
     unread: int
     online: int = Field(description="How many people are online in the room (the `join` ack's `online`).")
+    mentions: int = Field(description="Messages mentioning the reader after their read position (as `unread`).")
 
 
 class RoomsOut(BaseModel):
@@ -336,6 +431,7 @@ class OkAck(BaseModel):
 class ReadAck(BaseModel):
     ok: Literal[True]
     unread: int
+    mentions: int
 
 
 class UnreadEvent(BaseModel):
@@ -343,6 +439,13 @@ class UnreadEvent(BaseModel):
 
     room: str
     unread: int
+    mentions: int
+
+
+class MentionEvent(BaseModel):
+    """Server-to-client `mention`, to every socket of a person a committed message newly mentions."""
+
+    message: MessageOut
 
 
 class PresenceEvent(BaseModel):
@@ -415,6 +518,8 @@ class CreatedTokenOut(BaseModel):
 
     token: TokenOut
     secret: str = Field(description="The token's secret, starting with `chr_`. It is never shown again.")
+
+
 class VersionOut(BaseModel):
     body: str
     edited_at: str | None

@@ -60,7 +60,7 @@ def message_view(message: Message, room_slug: str, my_vote: int = 0) -> dict[str
     return message_dict(
         message.id, room_slug, message.body, message.author.id, message.author.username, message.created_at,
         message.upvotes, message.downvotes, message.client_id, message.seq, my_vote,
-        edited_at=message.edited_at, deleted=message.deleted,
+        edited_at=message.edited_at, deleted=message.deleted, mentions=message.mentions,
     )  # fmt: skip
 
 
@@ -79,11 +79,13 @@ def message_dict(
     *,
     edited_at: datetime | None = None,
     deleted: bool = False,
+    mentions: list[str] | None = None,
 ) -> dict[str, Any]:
     """The message shape M. A deleted message is a tombstone: its body and votes stay in the
-    database (moderators read its versions) but are shown as empty and 0."""
+    database (moderators read its versions) but are shown as empty and 0, and it mentions
+    nobody. `mentions`: the usernames the body mentions (services.mentions)."""
     if deleted:
-        body, upvotes, downvotes, my_vote = "", 0, 0, 0
+        body, upvotes, downvotes, my_vote, mentions = "", 0, 0, 0, []
     return {
         "id": message_id,
         "room": room_slug,
@@ -99,6 +101,7 @@ def message_dict(
         "collapsed": collapsed(upvotes - downvotes),
         "edited_at": iso(edited_at) if edited_at is not None else None,
         "deleted": deleted,
+        "mentions": list(mentions or []),
     }
 
 

@@ -48,6 +48,8 @@ WIRE_MODELS: list[type[BaseModel]] = [
     schemas.VoteEvent,
     schemas.BatchEvent,
     schemas.PageOut,
+    schemas.AroundOut,
+    schemas.SearchOut,
     schemas.TopOut,
     schemas.OnlineUser,
     schemas.RoomSummary,
@@ -70,6 +72,10 @@ WIRE_MODELS: list[type[BaseModel]] = [
     schemas.UnmutedEvent,
     schemas.MuteAck,
     schemas.UnmuteAck,
+    schemas.MentionEvent,
+    schemas.MentionsOut,
+    schemas.UserRef,
+    schemas.UsersOut,
 ]
 
 # Name in the client -> (value, what it is).
@@ -83,6 +89,9 @@ LIMITS: dict[str, tuple[int | str, str]] = {
     "PAGE_SIZE": (schemas.PAGE_SIZE, "Messages in a history page when no limit is asked for."),
     "MAX_PAGE_SIZE": (schemas.MAX_PAGE_SIZE, "The most messages one history page holds."),
     "MAX_TOP_OFFSET": (schemas.MAX_TOP_OFFSET, "The deepest `offset` a Top page may start at."),
+    "SEARCH_QUERY_MAX_CHARS": (schemas.SEARCH_QUERY_MAX_CHARS, "The longest search query `q`, in characters."),
+    "SEARCH_PAGE_SIZE": (schemas.SEARCH_PAGE_SIZE, "Results in a search page when no limit is asked for."),
+    "MAX_SEARCH_PAGE_SIZE": (schemas.MAX_SEARCH_PAGE_SIZE, "The most results one search page holds."),
     "ROOM_NAME_MAX_CHARS": (schemas.ROOM_NAME_MAX_CHARS, "Longest room name, in characters after trimming."),
     "ROOM_SLUG_MAX_CHARS": (schemas.ROOM_SLUG_MAX_CHARS, "Longest room slug."),
     "ROOM_TOPIC_MAX_CHARS": (schemas.ROOM_TOPIC_MAX_CHARS, "Longest room topic."),
@@ -99,6 +108,8 @@ LIMITS: dict[str, tuple[int | str, str]] = {
     "MAX_LIVE_TOKENS": (schemas.MAX_LIVE_TOKENS, "The most tokens a person holds that are not revoked."),
     "REASON_MAX_CHARS": (schemas.REASON_MAX_CHARS, "Longest moderation reason, in characters after trimming."),
     "MUTE_MAX_MINUTES": (schemas.MUTE_MAX_MINUTES, "The longest mute, in minutes (30 days)."),
+    "USER_LOOKUP_SIZE": (schemas.USER_LOOKUP_SIZE, "People in an @ suggestion list when no limit is asked for."),
+    "MAX_USER_LOOKUP_SIZE": (schemas.MAX_USER_LOOKUP_SIZE, "The most people one @ suggestion list holds."),
 }
 
 HEADER = """\

@@ -13,12 +13,12 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask import Flask
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.exc import IntegrityError
 
 from chatroom.extensions import db
 from chatroom.migrate import downgrade, upgrade
-from chatroom.models import Base
+from chatroom.models import Base, described_by_models
 from chatroom.passwords import hash_password
 from chatroom.ranking import wilson_lower_bound
 from chatroom.services import accounts
@@ -31,7 +31,8 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_migrations_match_the_models(any_db_url: str) -> None:
     engine = create_engine(any_db_url)
     with engine.connect() as connection:
-        diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+        context = MigrationContext.configure(connection, opts={"include_name": described_by_models})
+        diff = compare_metadata(context, Base.metadata)
     engine.dispose()
     assert diff == []
 
@@ -370,3 +371,116 @@ def test_existing_accounts_become_members_and_the_oldest_the_admin(empty_db_url:
     assert tables == [0, 0, 0]
     downgrade(empty_db_url, "0003")
     upgrade(empty_db_url)
+
+
+def test_existing_messages_become_searchable_and_stay_in_step(
+    empty_db_url: str, make_app: Callable[..., Flask]
+) -> None:
+    """Upgrading with data fills the index (generated column or FTS5 backfill); later inserts,
+    edits and deletes of rows reach it (column or triggers); downgrading removes it all."""
+    upgrade(empty_db_url, "0006")
+    engine = create_engine(empty_db_url)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO users (email, email_folded, username, password_hash, created_at) "
+                "VALUES ('ann@example.com', 'ann@example.com', 'ann', 'hash', CURRENT_TIMESTAMP)"
+            )
+        )
+        for seq, body in enumerate(["Un café noir", "rain again", "a deleted café"], start=1):
+            connection.execute(
+                text(
+                    "INSERT INTO messages (room_id, author_id, body, created_at, upvotes, downvotes, seq, deleted) "
+                    "SELECT r.id, u.id, :body, CURRENT_TIMESTAMP, 0, 0, :seq, :deleted FROM rooms r, users u"
+                ),
+                {"body": body, "seq": seq, "deleted": seq == 3},
+            )
+    upgrade(empty_db_url)
+    make_app(empty_db_url)
+    from chatroom.services import search
+
+    def found(q: str) -> list[str]:
+        with db.session() as s:
+            reader = s.scalars(text("SELECT id FROM users")).one()
+            return [m["body"] for m in search.search_messages(s, reader, "general", q).messages]
+
+    assert found("cafe") == ["Un café noir"]
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE messages SET body = 'sunny at last' WHERE body = 'rain again'"))
+        connection.execute(
+            text(
+                "INSERT INTO messages (room_id, author_id, body, created_at, upvotes, downvotes, seq) "
+                "SELECT r.id, u.id, 'Café crème', CURRENT_TIMESTAMP, 0, 0, 4 FROM rooms r, users u"
+            )
+        )
+        connection.execute(text("DELETE FROM messages WHERE body = 'Un café noir'"))
+    assert (found("cafe"), found("rain"), found("sunny")) == (["Café crème"], [], ["sunny at last"])
+    db.dispose()
+    downgrade(empty_db_url, "0006")
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM messages")).scalar_one() == 3
+        if connection.dialect.name == "sqlite":
+            names = connection.execute(text("SELECT name FROM sqlite_master WHERE name LIKE 'messages_fts%'")).all()
+        else:
+            names = connection.execute(
+                text(
+                    "SELECT column_name FROM information_schema.columns WHERE column_name = 'search_vector' "
+                    "UNION ALL SELECT proname FROM pg_proc WHERE proname = 'chatroom_search_text' "
+                    "UNION ALL SELECT extname FROM pg_extension WHERE extname = 'unaccent'"
+                )
+            ).all()
+        assert names == []
+    # Rows are still writable without the triggers.
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE messages SET body = 'after the downgrade'"))
+    upgrade(empty_db_url)
+    make_app(empty_db_url)
+    assert found("after") == ["after the downgrade"] * 2  # the third is the deleted one
+    db.dispose()
+
+
+def test_existing_messages_mention_nobody_and_new_ones_are_indexed(
+    empty_db_url: str, make_app: Callable[..., Flask]
+) -> None:
+    """Upgrading with data: old bodies are not parsed again; messages sent afterwards mention."""
+    upgrade(empty_db_url, "0006")
+    engine = create_engine(empty_db_url)
+    with engine.begin() as connection:
+        for name in ("ann", "bob"):
+            connection.execute(
+                text(
+                    "INSERT INTO users (email, email_folded, username, password_hash, created_at) "
+                    "VALUES (:email, :email, :name, 'hash', CURRENT_TIMESTAMP)"
+                ),
+                {"email": f"{name}@example.com", "name": name},
+            )
+        connection.execute(
+            text(
+                "INSERT INTO messages (room_id, author_id, body, created_at, upvotes, downvotes, seq) "
+                "SELECT r.id, u.id, '@bob from before', CURRENT_TIMESTAMP, 0, 0, 1 "
+                "FROM rooms r, users u WHERE r.slug = 'general' AND u.username = 'ann'"
+            )
+        )
+    upgrade(empty_db_url)
+    make_app(empty_db_url)
+    from chatroom.models import User
+    from chatroom.services import messages as message_service
+    from chatroom.services.writer import GroupWriter
+
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT mentions FROM messages")).scalar_one() in ([], "[]")
+    writer = GroupWriter(synchronous=True)
+    with db.session() as s:
+        author = accounts.start_session(s, s.scalars(select(User).where(User.username == "ann")).one())
+    sent = message_service.send_message(writer, author, "general", "@bob after", None).message
+    assert sent["mentions"] == ["bob"]
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM message_mentions")).scalar_one() == 1
+    db.dispose()
+    downgrade(empty_db_url, "0006")
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM messages")).scalar_one() == 2
+    upgrade(empty_db_url)
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM message_mentions")).scalar_one() == 0
+    engine.dispose()

@@ -9,23 +9,31 @@ from flask import Blueprint, Response, jsonify
 from pydantic import BaseModel
 
 from chatroom.schemas import (
+    MAX_SEARCH_PAGE_SIZE,
     MAX_TOP_OFFSET,
+    MAX_USER_LOOKUP_SIZE,
+    SEARCH_PAGE_SIZE,
+    SEARCH_QUERY_MAX_CHARS,
+    AroundOut,
     CreatedTokenOut,
     CreateRoomIn,
     CreateTokenIn,
     ErrorOut,
     LoginIn,
+    MentionsOut,
     MePayload,
     ModerationLogOut,
     PageOut,
     RoleIn,
     RoomPayload,
     RoomsOut,
+    SearchOut,
     SignupIn,
     StatusOut,
     TokensOut,
     TopOut,
     UserPayload,
+    UsersOut,
     VersionsOut,
 )
 
@@ -38,6 +46,8 @@ _MODELS: list[type[BaseModel]] = [
     MePayload,
     ModerationLogOut,
     PageOut,
+    AroundOut,
+    SearchOut,
     TopOut,
     RoleIn,
     CreateRoomIn,
@@ -51,6 +61,8 @@ _MODELS: list[type[BaseModel]] = [
     VersionsOut,
     RoleIn,
     ModerationLogOut,
+    MentionsOut,
+    UsersOut,
 ]
 
 
@@ -140,14 +152,56 @@ def build_spec() -> dict[str, Any]:
             },
             "/api/rooms/{slug}/messages": {
                 "get": {
-                    "summary": "A page of history, oldest first",
+                    "summary": "A page of history, oldest first; with `around`, the messages centred on one",
                     "security": either,
                     "parameters": [
                         {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}},
                         {"name": "before", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+                        {
+                            "name": "around",
+                            "in": "query",
+                            "description": "A message of the room to centre the page on (not with `before`); "
+                            "the answer is then AroundOut.",
+                            "schema": {"type": "integer", "minimum": 1},
+                        },
                         {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1}},
                     ],
-                    "responses": {"200": _json(PageOut, "messages"), **_errors(400, 401, 404, 503)},
+                    "responses": {
+                        "200": {
+                            "description": "messages (PageOut, or AroundOut with `around`)",
+                            "content": {"application/json": {"schema": {"oneOf": [_ref(PageOut), _ref(AroundOut)]}}},
+                        },
+                        **_errors(400, 401, 404, 503),
+                    },
+                }
+            },
+            "/api/rooms/{slug}/search": {
+                "get": {
+                    "summary": "Search the room's messages: every word, the last also as a prefix; best first",
+                    "security": either,
+                    "parameters": [
+                        {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}},
+                        {
+                            "name": "q",
+                            "in": "query",
+                            "required": True,
+                            "description": "Words to find (not query syntax): not only whitespace.",
+                            "schema": {"type": "string", "minLength": 1, "maxLength": SEARCH_QUERY_MAX_CHARS},
+                        },
+                        {
+                            "name": "limit",
+                            "in": "query",
+                            "description": f"Over {MAX_SEARCH_PAGE_SIZE} is served as {MAX_SEARCH_PAGE_SIZE}.",
+                            "schema": {"type": "integer", "minimum": 1, "default": SEARCH_PAGE_SIZE},
+                        },
+                        {
+                            "name": "cursor",
+                            "in": "query",
+                            "description": "The previous page's `next_cursor` (opaque), with the same `q`.",
+                            "schema": {"type": "string"},
+                        },
+                    ],
+                    "responses": {"200": _json(SearchOut, "results"), **_errors(400, 401, 404, 429, 503)},
                 }
             },
             "/api/tokens": {
@@ -231,6 +285,32 @@ def build_spec() -> dict[str, Any]:
                     "requestBody": _body(RoleIn),
                     "parameters": [{"name": "username", "in": "path", "required": True, "schema": {"type": "string"}}],
                     "responses": {"200": _json(UserPayload, "the user"), **_errors(400, 401, 403, 404, 413, 503)},
+                }
+            },
+            "/api/mentions": {
+                "get": {
+                    "summary": "Messages that mention the reader, newest first, across rooms",
+                    "security": either,
+                    "parameters": [
+                        {"name": "before", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+                        {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 50}},
+                    ],
+                    "responses": {"200": _json(MentionsOut, "messages"), **_errors(400, 401, 503)},
+                }
+            },
+            "/api/users": {
+                "get": {
+                    "summary": "People whose username starts with a prefix, by username (@ suggestions)",
+                    "security": either,
+                    "parameters": [
+                        {"name": "prefix", "in": "query", "schema": {"type": "string", "default": ""}},
+                        {
+                            "name": "limit",
+                            "in": "query",
+                            "schema": {"type": "integer", "minimum": 1, "maximum": MAX_USER_LOOKUP_SIZE, "default": 10},
+                        },
+                    ],
+                    "responses": {"200": _json(UsersOut, "people"), **_errors(400, 401, 429, 503)},
                 }
             },
             "/healthz": {

@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 
 from chatroom.extensions import make_engine
-from chatroom.models import Base
+from chatroom.models import Base, described_by_models
 
 target_metadata = Base.metadata
 
@@ -20,6 +20,8 @@ def run_migrations_online() -> None:
             target_metadata=target_metadata,
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
+            # Autogenerate must leave the search engine's objects alone (chatroom/models.py).
+            include_name=described_by_models,
         )
         with context.begin_transaction():
             context.run_migrations()

@@ -202,8 +202,8 @@ def register(socketio: SocketIO, config: Config, writer: GroupWriter) -> None:
         with db.session() as s:
             position = rooms.mark_read(s, user.id, data.room, data.message_id)
         if position.moved:
-            broadcaster.unread_changed(user.id, data.room, position.unread, skip_sid=sid)
-        return {"ok": True, "unread": position.unread}
+            broadcaster.unread_changed(user.id, data.room, position.unread, position.mentions, skip_sid=sid)
+        return {"ok": True, "unread": position.unread, "mentions": position.mentions}
 
     @event("typing", RoomIn)
     def on_typing(sid: str, user: accounts.Caller, data: RoomIn) -> Ack:

@@ -12,6 +12,7 @@ and charges `Applied.charges` after the commit (services/writer.py).
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from chatroom.errors import ChatError
-from chatroom.models import Message, MessageVersion, ModerationEntry, Mute, Room, User, Vote, utcnow
+from chatroom.models import Message, MessageMention, MessageVersion, ModerationEntry, Mute, Room, User, Vote, utcnow
 from chatroom.ranking import wilson_lower_bound
 from chatroom.schemas import MAX_ID
 from chatroom.services.batch_plan import (
@@ -44,6 +45,7 @@ from chatroom.services.batch_plan import (
     plan_batch,
     totals,
 )
+from chatroom.services.mention_names import Named, mentioned, resolve
 from chatroom.services.rooms import SLUG_RE
 from chatroom.wire import message_dict
 
@@ -56,12 +58,13 @@ ATTEMPTS = 3
 
 @dataclass
 class Applied:
-    """What a committed batch answers each op, what to broadcast (in seq order), and whom to
-    charge: the messages each author stored."""
+    """What a committed batch answers each op, what to broadcast (in seq order), whom to
+    charge (the messages each author stored), and whom to tell of a new mention: (user id, M)."""
 
     outcomes: list[Outcome]
     broadcasts: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     charges: Counter[int] = field(default_factory=Counter)
+    mentions: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
 
 
 def apply_batch(session: Session, ops: list[Op], budgets: Mapping[int, int] | None = None) -> Applied:
@@ -112,7 +115,7 @@ def _view(message: Message, slug: str, my_vote: int) -> dict[str, Any]:
     return message_dict(
         message.id, slug, message.body, message.author_id, message.author.username, message.created_at,
         message.upvotes, message.downvotes, message.client_id, message.seq, my_vote,
-        edited_at=message.edited_at, deleted=message.deleted,
+        edited_at=message.edited_at, deleted=message.deleted, mentions=message.mentions,
     )  # fmt: skip
 
 
@@ -176,6 +179,12 @@ def _read_rows(session: Session, ops: list[Op]) -> CurrentRows:
 def _apply(session: Session, ops: list[Op], budgets: Mapping[int, int]) -> Applied:
     rows = _read_rows(session, ops)
     plan = plan_batch(ops, rows, budgets)
+    # Every name the batch's new bodies could mention, in one query and before the room locks.
+    people = resolve(
+        session,
+        [send.op.body for send in plan.new_sends]
+        + [change.op.body for change in plan.changes if isinstance(change.op, EditOp)],
+    )
     # Take the sequence numbers room by room, in id order, so that two batches never wait
     # on each other's rooms crosswise.
     first_seqs: dict[int, int] = {}
@@ -193,8 +202,9 @@ def _apply(session: Session, ops: list[Op], budgets: Mapping[int, int]) -> Appli
 
     outcomes: dict[int, Outcome] = dict(plan.settled)
     broadcasts: list[tuple[int, str, dict[str, Any]]] = []
+    notices: list[tuple[int, dict[str, Any]]] = []
     if plan.new_sends:
-        created = _insert_messages(session, plan.new_sends, send_seqs)
+        created = _insert_messages(session, plan.new_sends, send_seqs, people, notices)
         for send, message in zip(plan.new_sends, created, strict=True):
             outcomes[send.index] = Sent(message, created=True)
             broadcasts.append((message["seq"], "data", message))
@@ -205,10 +215,11 @@ def _apply(session: Session, ops: list[Op], budgets: Mapping[int, int]) -> Appli
     if vote_seqs:
         outcomes.update(_apply_votes(session, plan, vote_seqs, broadcasts))
     for change, seq in zip(plan.changes, change_seqs, strict=True):
-        message = _apply_change(session, change, seq, rows.now)
+        message, newly_mentioned = _apply_change(session, change, seq, rows.now, people)
         outcomes[change.index] = Sent(message, created=False)
         # The ack carries the actor's own vote; a broadcast, as ever, my_vote 0.
         broadcasts.append((seq, "update", {**message, "my_vote": 0}))
+        notices.extend((user_id, {**message, "my_vote": 0}) for user_id in newly_mentioned)
     for i, message_id in plan.current.items():
         outcomes[i] = Sent(_current_view(session, message_id), created=False)
 
@@ -217,11 +228,20 @@ def _apply(session: Session, ops: list[Op], budgets: Mapping[int, int]) -> Appli
         [outcomes[i] for i in range(len(ops))],
         [(event, payload) for _, event, payload in broadcasts],
         plan.stored_by_author,
+        notices,
     )
 
 
-def _insert_messages(session: Session, new_sends: list[NewSend], seqs: list[int]) -> list[dict[str, Any]]:
+def _insert_messages(
+    session: Session,
+    new_sends: list[NewSend],
+    seqs: list[int],
+    people: Mapping[str, Named],
+    notices: list[tuple[int, dict[str, Any]]],
+) -> list[dict[str, Any]]:
+    """Store the new messages and their mentions; add to `notices` whom each one mentions."""
     now: datetime = utcnow()
+    named = [mentioned(send.op.body, people) for send in new_sends]
     rows = [
         {
             "room_id": send.room_id,
@@ -232,28 +252,45 @@ def _insert_messages(session: Session, new_sends: list[NewSend], seqs: list[int]
             "upvotes": 0,
             "downvotes": 0,
             "seq": seq,
+            "mentions": [person.username for person in names],
         }
-        for send, seq in zip(new_sends, seqs, strict=True)
+        for send, seq, names in zip(new_sends, seqs, named, strict=True)
     ]
     if session.get_bind().dialect.name == "postgresql":
         ids = _insert_postgresql(session, rows)
     else:
         ids = list(session.scalars(insert(Message).returning(Message.id, sort_by_parameter_order=True), rows).all())
-    return [
-        message_dict(message_id, op.room, op.body, op.author.id, op.author.username, now, 0, 0, op.client_id, seq, 0)
-        for op, message_id, seq in zip((send.op for send in new_sends), ids, seqs, strict=True)
+    messages = [
+        message_dict(
+            message_id, op.room, op.body, op.author.id, op.author.username, now, 0, 0, op.client_id, seq, 0,
+            mentions=[person.username for person in names],
+        )
+        for op, message_id, seq, names in zip((send.op for send in new_sends), ids, seqs, named, strict=True)
+    ]  # fmt: skip
+    # The author is never a mention of their own: no row, no notice.
+    mention_rows = [
+        {"message_id": message_id, "user_id": person.id, "room_id": send.room_id}
+        for send, message_id, names in zip(new_sends, ids, named, strict=True)
+        for person in names
+        if person.id != send.op.author.id
     ]
+    if mention_rows:
+        session.execute(insert(MessageMention), mention_rows)
+        by_id = {message["id"]: message for message in messages}
+        notices.extend((row["user_id"], by_id[row["message_id"]]) for row in mention_rows)
+    return messages
 
 
 # One statement text whatever the batch size, so psycopg parses it once (a multi-row VALUES
 # list is a new statement for every row count). Each row's (room_id, seq) is unique, which
 # maps the returned ids back to the rows whatever order RETURNING gives them in.
 _INSERT_MESSAGES = text(
-    "INSERT INTO messages (room_id, author_id, body, client_id, created_at, upvotes, downvotes, seq) "
-    "SELECT r, a, b, c, t, 0, 0, s FROM unnest("
+    "INSERT INTO messages (room_id, author_id, body, client_id, created_at, upvotes, downvotes, seq, mentions) "
+    "SELECT r, a, b, c, t, 0, 0, s, CAST(n AS json) FROM unnest("
     "CAST(:room_ids AS bigint[]), CAST(:author_ids AS bigint[]), CAST(:bodies AS text[]), "
-    "CAST(:client_ids AS varchar[]), CAST(:created AS timestamptz[]), CAST(:seqs AS bigint[])"
-    ") AS batch(r, a, b, c, t, s) RETURNING id, room_id, seq"
+    "CAST(:client_ids AS varchar[]), CAST(:created AS timestamptz[]), CAST(:seqs AS bigint[]), "
+    "CAST(:mentions AS text[])"
+    ") AS batch(r, a, b, c, t, s, n) RETURNING id, room_id, seq"
 )
 
 
@@ -267,6 +304,7 @@ def _insert_postgresql(session: Session, rows: list[dict[str, Any]]) -> list[int
             "client_ids": [row["client_id"] for row in rows],
             "created": [row["created_at"] for row in rows],
             "seqs": [row["seq"] for row in rows],
+            "mentions": [json.dumps(row["mentions"]) for row in rows],
         },
     ).all()
     by_position = {(room_id, seq): message_id for message_id, room_id, seq in returned}
@@ -358,10 +396,22 @@ def _current_view(session: Session, message_id: int) -> dict[str, Any]:
     return _view(message, slug, 0)
 
 
-def _apply_change(session: Session, change: Change, seq: int, now: datetime) -> dict[str, Any]:
-    """Apply one edit or delete (after the votes, so its M carries the batch's final totals)."""
+def _apply_change(
+    session: Session, change: Change, seq: int, now: datetime, people: Mapping[str, Named]
+) -> tuple[dict[str, Any], list[int]]:
+    """Apply one edit or delete (after the votes, so its M carries the batch's final totals).
+
+    Returns the M and the people the edit newly mentions: those named now and not before.
+    """
     op = change.op
     message_id = op.message_id
+    # The message's mentions follow its body: an edit replaces them, a delete drops them.
+    before = set(
+        session.scalars(
+            delete(MessageMention).where(MessageMention.message_id == message_id).returning(MessageMention.user_id)
+        )
+    )
+    newly: list[int] = []
     if isinstance(op, EditOp):
         # The body being replaced becomes a version, with the time it was itself written.
         session.execute(
@@ -370,7 +420,20 @@ def _apply_change(session: Session, change: Change, seq: int, now: datetime) -> 
                 select(Message.id, Message.body, Message.edited_at).where(Message.id == message_id),
             )
         )
-        values: dict[str, Any] = {"body": op.body, "edited_at": now, "seq": seq}
+        named = mentioned(op.body, people)
+        values: dict[str, Any] = {
+            "body": op.body,
+            "edited_at": now,
+            "seq": seq,
+            "mentions": [person.username for person in named],
+        }
+        others = [person.id for person in named if person.id != change.author_id]
+        if others:
+            session.execute(
+                insert(MessageMention),
+                [{"message_id": message_id, "user_id": user_id, "room_id": change.room_id} for user_id in others],
+            )
+        newly = [user_id for user_id in others if user_id not in before]
         actor_id = op.editor.id
     else:
         values = {"deleted": True, "seq": seq}
@@ -394,12 +457,13 @@ def _apply_change(session: Session, change: Change, seq: int, now: datetime) -> 
         .values(**values)
         .returning(
             Message.body, Message.created_at, Message.upvotes, Message.downvotes, Message.client_id,
-            Message.edited_at, Message.deleted,
+            Message.edited_at, Message.deleted, Message.mentions,
         )
     ).one()  # fmt: skip
     author = session.scalar(select(User.username).where(User.id == change.author_id)) or ""
-    body, created_at, up, down, client_id, edited_at, deleted = row
-    return message_dict(
+    body, created_at, up, down, client_id, edited_at, deleted, names = row
+    message = message_dict(
         message_id, change.slug, body, change.author_id, author, created_at, int(up), int(down), client_id, seq,
-        _my_vote(session, actor_id, message_id), edited_at=edited_at, deleted=bool(deleted),
+        _my_vote(session, actor_id, message_id), edited_at=edited_at, deleted=bool(deleted), mentions=names,
     )  # fmt: skip
+    return message, newly

@@ -20,12 +20,14 @@ from chatroom.wire import iso, message_view, room_view
 
 __all__ = [
     "MAX_CATCH_UP",
+    "AroundPage",
     "Joined",
     "Page",
     "Sent",
     "delete_message",
     "edit_message",
     "join_room",
+    "load_around",
     "load_history",
     "message_versions",
     "page_query",
@@ -42,6 +44,13 @@ MAX_PAGE_CHARS = 256 * 1024
 class Page:
     messages: list[dict[str, Any]]
     has_more: bool
+
+
+@dataclass(frozen=True)
+class AroundPage:
+    messages: list[dict[str, Any]]
+    has_more: bool
+    has_newer: bool
 
 
 @dataclass(frozen=True)
@@ -125,6 +134,52 @@ def load_history(
     """Up to `limit` messages older than id `before` (or the newest), oldest first."""
     room = get_room(session, room_slug)
     return _page(session, reader_id, room, before, limit)
+
+
+def load_around(
+    session: Session, reader_id: int, room_slug: str, message_id: int, limit: int = PAGE_SIZE
+) -> AroundPage:
+    """Up to `limit` messages of the room centred on `message_id`, oldest first.
+
+    The message itself, (limit - 1) // 2 older ones and the rest newer; where one side runs
+    out, the other gives more, so a page near the start or the end of the room is still
+    full. `has_more`: older messages exist; `has_newer`: newer ones do. Tombstones are
+    included, as in history pages, and the same size bound applies: past it the page loses
+    messages from its far ends. A message of another room, or none, is not_found.
+    """
+    limit = max(1, min(limit, MAX_PAGE_SIZE))
+    room = get_room(session, room_slug)
+    centre = session.execute(
+        select(Message, Vote.value)
+        .outerjoin(Vote, and_(Vote.message_id == Message.id, Vote.user_id == reader_id))
+        .where(Message.id == message_id, Message.room_id == room.id)
+    ).one_or_none() if message_id <= MAX_ID else None  # fmt: skip
+    if centre is None:
+        raise ChatError("not_found", f"no message {message_id} in {room_slug}")
+    older = list(session.execute(page_query(reader_id, room.id, message_id, limit)).all())
+    newer = list(
+        session.execute(
+            select(Message, Vote.value)
+            .outerjoin(Vote, and_(Vote.message_id == Message.id, Vote.user_id == reader_id))
+            .where(Message.room_id.between(room.id, room.id), Message.id > message_id)
+            .order_by(Message.room_id, Message.id)
+            .limit(limit)
+        ).all()
+    )
+    n_older = min(len(older), (limit - 1) // 2)
+    n_newer = min(len(newer), limit - 1 - n_older)
+    n_older = min(len(older), limit - 1 - n_newer)
+    # Past the size bound, drop from whichever side is longer, the far end first.
+    while n_older + n_newer > 0:
+        chosen = [m for m, _ in older[:n_older]] + [centre[0]] + [m for m, _ in newer[:n_newer]]
+        if within_page_bytes(chosen) == len(chosen):
+            break
+        if n_older >= n_newer:
+            n_older -= 1
+        else:
+            n_newer -= 1
+    rows = [*older[:n_older][::-1], centre, *newer[:n_newer]]
+    return AroundPage([message_view(m, room.slug, v or 0) for m, v in rows], len(older) > n_older, len(newer) > n_newer)
 
 
 def page_query(reader_id: int, room_id: int, before: int | None, limit: int) -> Select[Message, int | None]:

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from chatroom.errors import ChatError
-from chatroom.models import Message, Room, RoomMember
+from chatroom.models import Message, MessageMention, Room, RoomMember
 from chatroom.schemas import ROOM_NAME_MAX_CHARS, ROOM_SLUG_MAX_CHARS, ROOM_TOPIC_MAX_CHARS
 from chatroom.wire import iso
 
@@ -32,6 +32,7 @@ OnlineCounts = Callable[[list[str]], Mapping[str, int]]
 class ReadPosition:
     unread: int
     moved: bool
+    mentions: int = 0
 
 
 def get_room(session: Session, slug: str) -> Room:
@@ -120,7 +121,7 @@ def mark_read(session: Session, user_id: int, slug: str, message_id: int) -> Rea
     )
     moved = cast(CursorResult[Any], result).rowcount
     session.commit()
-    return ReadPosition(unread_count(session, user_id, room.id), bool(moved))
+    return ReadPosition(unread_count(session, user_id, room.id), bool(moved), mention_count(session, user_id, room.id))
 
 
 def unread_count(session: Session, user_id: int, room_id: int) -> int:
@@ -141,7 +142,29 @@ def _unread_by_room(session: Session, user_id: int, room_ids: list[int]) -> dict
     return {room_id: int(count) for room_id, count in rows}
 
 
-def room_summary(room: Room, member: bool, unread: int, online: int) -> dict[str, Any]:
+def mention_count(session: Session, user_id: int, room_id: int) -> int:
+    """Mentions of the reader in the room above their read position (0 for a non-member)."""
+    return _mentions_by_room(session, user_id, [room_id]).get(room_id, 0)
+
+
+def _mentions_by_room(session: Session, user_id: int, room_ids: list[int]) -> dict[int, int]:
+    # message_mentions never holds the author's own name nor a deleted message's names.
+    if not room_ids:
+        return {}
+    rows = session.execute(
+        select(MessageMention.room_id, func.count())
+        .join(RoomMember, and_(RoomMember.room_id == MessageMention.room_id, RoomMember.user_id == user_id))
+        .where(
+            MessageMention.user_id == user_id,
+            MessageMention.room_id.in_(room_ids),
+            MessageMention.message_id > RoomMember.last_read_id,
+        )
+        .group_by(MessageMention.room_id)
+    ).all()
+    return {room_id: int(count) for room_id, count in rows}
+
+
+def room_summary(room: Room, member: bool, unread: int, online: int, mentions: int = 0) -> dict[str, Any]:
     """The room shape R."""
     return {
         "slug": room.slug,
@@ -151,6 +174,7 @@ def room_summary(room: Room, member: bool, unread: int, online: int) -> dict[str
         "member": member,
         "unread": unread,
         "online": online,
+        "mentions": mentions,
     }
 
 
@@ -159,13 +183,22 @@ def list_rooms(session: Session, user_id: int, online: OnlineCounts) -> list[dic
     rooms = list(session.scalars(select(Room)))
     mine = set(session.scalars(select(RoomMember.room_id).where(RoomMember.user_id == user_id)))
     unread = _unread_by_room(session, user_id, sorted(mine))
+    mentions = _mentions_by_room(session, user_id, sorted(mine))
     counts = online([room.slug for room in rooms])
     rooms.sort(key=lambda room: (room.id not in mine, room.name.casefold(), room.slug))
-    return [room_summary(r, r.id in mine, unread.get(r.id, 0), counts.get(r.slug, 0)) for r in rooms]
+    return [
+        room_summary(r, r.id in mine, unread.get(r.id, 0), counts.get(r.slug, 0), mentions.get(r.id, 0)) for r in rooms
+    ]
 
 
 def describe_room(session: Session, user_id: int, slug: str, online: OnlineCounts) -> dict[str, Any]:
     """One room as R, or not_found."""
     room = get_room(session, slug)
     member = session.get(RoomMember, (user_id, room.id)) is not None
-    return room_summary(room, member, unread_count(session, user_id, room.id), online([slug]).get(slug, 0))
+    return room_summary(
+        room,
+        member,
+        unread_count(session, user_id, room.id),
+        online([slug]).get(slug, 0),
+        mention_count(session, user_id, room.id),
+    )

@@ -111,6 +111,7 @@ class GroupWriter:
             return
         self._charge(applied.charges)
         broadcaster.publish(applied.broadcasts)
+        broadcaster.mentioned(applied.mentions)
         for (_, future), outcome in zip(batch, applied.outcomes, strict=True):
             future.set_result(outcome)
 

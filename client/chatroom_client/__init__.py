@@ -41,6 +41,7 @@ from chatroom_client.errors import (
 from chatroom_client.events import (
     Disconnected,
     Event,
+    Mentioned,
     MessageUpdated,
     NewMessage,
     OtherEvent,
@@ -68,6 +69,7 @@ __all__ = [
     "InternalError",
     "InvalidError",
     "Joined",
+    "Mentioned",
     "Message",
     "MessageUpdated",
     "MethodNotAllowedError",

@@ -26,7 +26,7 @@ from chatroom_client.errors import (
 from chatroom_client.events import Disconnected, Event, Reconnected
 from chatroom_client.protocol import HttpCall, LiveState, Retry, SocketCall
 from chatroom_client.timeline import RoomTimeline
-from chatroom_client.types import Account, Joined, Message, NewToken, Page, Room, Token, Vote
+from chatroom_client.types import Account, Joined, Message, NewToken, Page, Room, Token, User, Vote
 
 T = TypeVar("T")
 
@@ -127,6 +127,12 @@ class AsyncClient:
 
     async def top(self, room: str, *, window: str = "day", limit: int = 50, offset: int = 0) -> Page:
         return await self._http(protocol.top(room, window, limit, offset))
+
+    async def mentions(self, *, before: int | None = None, limit: int = 50) -> Page:
+        return await self._http(protocol.mentions(before, limit))
+
+    async def find_users(self, prefix: str = "", *, limit: int = 10) -> list[User]:
+        return await self._http(protocol.find_users(prefix, limit))
 
     # -- live (Socket.IO) ----------------------------------------------------------------------
 

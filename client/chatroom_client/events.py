@@ -46,10 +46,20 @@ class Typing:
 
 @dataclass(frozen=True)
 class Unread:
-    """The reader's own `read` on another socket changed their unread count."""
+    """The reader's own `read` on another socket changed their unread count (and their count of
+    mentions after the read position, on servers with mentions)."""
 
     room: str
     unread: int
+    mentions: int = 0
+
+
+@dataclass(frozen=True)
+class Mentioned:
+    """A committed message newly mentions the reader (`@username`), in any room, joined or not."""
+
+    room: str
+    message: Message
 
 
 @dataclass(frozen=True)
@@ -70,4 +80,15 @@ class OtherEvent:
     payload: Any
 
 
-Event = NewMessage | MessageUpdated | RoomReset | Presence | Typing | Unread | Disconnected | Reconnected | OtherEvent
+Event = (
+    NewMessage
+    | MessageUpdated
+    | RoomReset
+    | Presence
+    | Typing
+    | Unread
+    | Mentioned
+    | Disconnected
+    | Reconnected
+    | OtherEvent
+)

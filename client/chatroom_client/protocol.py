@@ -23,7 +23,7 @@ from chatroom_client.errors import (
     UnavailableError,
     error_from,
 )
-from chatroom_client.events import Event, OtherEvent, Presence, Typing, Unread
+from chatroom_client.events import Event, Mentioned, OtherEvent, Presence, Typing, Unread
 from chatroom_client.timeline import RoomTimeline
 from chatroom_client.types import Account, Joined, Message, NewToken, Page, Room, Token, User, Vote
 
@@ -189,7 +189,10 @@ class LiveState:
         if name == "typing":
             return [Typing(payload["room"], payload["user"])]
         if name == "unread":
-            return [Unread(payload["room"], int(payload["unread"]))]
+            return [Unread(payload["room"], int(payload["unread"]), int(payload.get("mentions", 0)))]
+        if name == "mention":
+            message = cast(Message, payload["message"])
+            return [Mentioned(str(message["room"]), message)]
         if name == "session_ended":
             self.ended = SessionEndedError(str(payload.get("reason", "")) if isinstance(payload, Mapping) else "")
             return []
@@ -352,6 +355,24 @@ def top(slug: str, window: str, limit: int, offset: int) -> HttpCall[Page]:
             messages=cast(list[Message], b["messages"]), has_more=bool(b["has_more"]), window=b.get("window")
         ),
         params=params,
+    )
+
+
+def mentions(before: int | None, limit: int) -> HttpCall[Page]:
+    params = {"limit": str(limit)}
+    if before is not None:
+        params["before"] = str(before)
+    return HttpCall(
+        "GET",
+        "/api/mentions",
+        lambda b: Page(messages=cast(list[Message], b["messages"]), has_more=bool(b["has_more"])),
+        params=params,
+    )
+
+
+def find_users(prefix: str, limit: int) -> HttpCall[list[User]]:
+    return HttpCall(
+        "GET", "/api/users", lambda b: cast(list[User], b["users"]), params={"prefix": prefix, "limit": str(limit)}
     )
 
 

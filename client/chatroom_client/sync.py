@@ -23,7 +23,7 @@ from chatroom_client.errors import (
 from chatroom_client.events import Disconnected, Event, Reconnected
 from chatroom_client.protocol import HttpCall, LiveState, Retry, SocketCall
 from chatroom_client.timeline import RoomTimeline
-from chatroom_client.types import Account, Joined, Message, NewToken, Page, Room, Token, Vote
+from chatroom_client.types import Account, Joined, Message, NewToken, Page, Room, Token, User, Vote
 
 T = TypeVar("T")
 
@@ -155,6 +155,15 @@ class Client:
     def top(self, room: str, *, window: str = "day", limit: int = 50, offset: int = 0) -> Page:
         """The room's Top view (`GET /api/rooms/<slug>/top`), in rank order."""
         return self._http(protocol.top(room, window, limit, offset))
+
+    def mentions(self, *, before: int | None = None, limit: int = 50) -> Page:
+        """Messages that mention the reader, newest first, across rooms (`GET /api/mentions`):
+        older than id `before` when given."""
+        return self._http(protocol.mentions(before, limit))
+
+    def find_users(self, prefix: str = "", *, limit: int = 10) -> list[User]:
+        """People whose username starts with `prefix`, ignoring case, by username."""
+        return self._http(protocol.find_users(prefix, limit))
 
     # -- live (Socket.IO) ----------------------------------------------------------------------
 

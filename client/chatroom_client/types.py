@@ -38,6 +38,8 @@ class Message(TypedDict):
     collapsed: NotRequired[bool]
     edited_at: NotRequired[str | None]
     deleted: NotRequired[bool]
+    # Servers with mentions: the usernames the body mentions, as registered.
+    mentions: NotRequired[list[str]]
 
 
 class VoteTotals(TypedDict):
@@ -62,6 +64,8 @@ class Room(TypedDict):
     member: bool
     unread: int
     online: int
+    # Servers with mentions: messages mentioning the reader after their read position.
+    mentions: NotRequired[int]
 
 
 class Token(TypedDict):

@@ -79,6 +79,7 @@ def test_quick_run_measures_every_scenario_and_writes_the_report(
         "votes",
         "join 1k",
         *(f"top 1k {window}" for window in ("hour", "day", "week", "all")),
+        *(f"search 1k {kind}" for kind in ("common word", "rare word", "prefix", "two words")),
         "connect 50",
         "memory per idle conn",
     ):
@@ -117,3 +118,22 @@ def test_quick_top_run_pages_every_window_of_a_voted_room(bench_databases: Bench
     assert len(rows) == 1000
     assert sum(1 for up, down, _ in rows if up or down) == 200
     assert all(rank == wilson_lower_bound(up, down) for up, down, rank in rows)
+
+
+@pytest.mark.timeout(180)
+def test_quick_search_run_measures_every_kind_of_query(bench_databases: BenchDatabases, tmp_path: Path) -> None:
+    """`--scenarios search` alone: the room gets searchable history, and every kind of query is
+    answered and reported with how many messages it matches."""
+    completed = run_quick_bench(
+        bench_databases, tmp_path, "--scenarios", "search", "--servers", "product", timeout=160
+    )
+    assert completed.returncode == 0, completed.stderr[-4000:]
+    report = (tmp_path / "performance.md").read_text()
+    for kind in ("common word", "rare word", "prefix", "two words"):
+        figures = _figures(report, f"search 1k {kind}")
+        assert len(figures) == 1 and re.search(r"p99 \d", figures[0]) and "failed" not in figures[0], report
+        assert re.search(r"over 30 searches; [\d,-]+ matches", figures[0]), figures[0]
+    # The bodies are varied words, so a common word matches some messages and not all.
+    common = _figures(report, "search 1k common word")[0]
+    low, _, high = re.search(r"; ([\d,-]+) matches", common).group(1).partition("-")  # type: ignore[union-attr]
+    assert 0 < int(low) <= int(high or low) < 1000, common

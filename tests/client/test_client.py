@@ -21,6 +21,7 @@ from chatroom_client import (
     Event,
     ForbiddenError,
     InvalidError,
+    Mentioned,
     Message,
     MessageUpdated,
     MethodNotAllowedError,
@@ -102,6 +103,26 @@ def test_log_in_rooms_send_vote_history_and_live_events(server: ServerProcess) -
         assert page.has_more
         everything = list(alice.iter_history("book-club", page_size=3))
         assert [m["id"] for m in everything] == [m["id"] for m in reversed([sent, *more])]
+    finally:
+        alice.close()
+        bob.close()
+
+
+def test_mentions_arrive_as_events_and_are_listed(server: ServerProcess) -> None:
+    alice, bob = person(server.url, "alice"), person(server.url, "bob")
+    try:
+        bob.connect()  # connected, never joined: a mention reaches him anyway
+        sent = alice.send("general", "@BOB have a look")
+        assert sent["mentions"] == ["bob"]
+        (mentioned,) = [e for e in collect(bob, lambda got: any(isinstance(e, Mentioned) for e in got))]
+        assert isinstance(mentioned, Mentioned)
+        assert (mentioned.room, mentioned.message) == ("general", {**sent, "my_vote": 0})
+        later = alice.send("general", "and @bob again")
+        page = bob.mentions(limit=1)
+        assert ([m["id"] for m in page.messages], page.has_more) == ([later["id"]], True)
+        assert [m["id"] for m in bob.mentions(before=later["id"]).messages] == [sent["id"]]
+        assert bob.room("general")["mentions"] == 2
+        assert [u["username"] for u in bob.find_users("AL")] == ["alice"]
     finally:
         alice.close()
         bob.close()

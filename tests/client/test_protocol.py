@@ -17,7 +17,7 @@ from chatroom_client import (
     UnauthorizedError,
     UnavailableError,
 )
-from chatroom_client.events import Event, NewMessage, OtherEvent, Typing
+from chatroom_client.events import Event, Mentioned, NewMessage, OtherEvent, Typing, Unread
 from chatroom_client.protocol import LiveState, Retry, http_headers, read_ack, read_http
 
 
@@ -114,6 +114,16 @@ def test_live_state_turns_server_events_into_library_events() -> None:
     assert isinstance(delivered[0], NewMessage) and delivered[0].room == "books"
     assert delivered[1] == Typing("books", {"id": 2, "username": "bob"})
     assert delivered[2:] == [OtherEvent("something_new", {"x": 1}), OtherEvent("data", {"no": "room"})]
+
+
+def test_mentions_and_unread_counts_become_library_events() -> None:
+    delivered: list[Event] = []
+    state = LiveState(delivered.append)
+    message = {"id": 1, "room": "books", "body": "@bob hi", "seq": 1, "mentions": ["bob"]}
+    state.on_server_event("mention", {"message": message})  # no room followed: delivered all the same
+    state.on_server_event("unread", {"room": "books", "unread": 3, "mentions": 1})
+    state.on_server_event("unread", {"room": "books", "unread": 2})  # a server without mentions
+    assert delivered == [Mentioned("books", message), Unread("books", 3, 1), Unread("books", 2, 0)]
 
 
 def test_a_refused_connection_and_an_ended_session_are_final() -> None:

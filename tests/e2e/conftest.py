@@ -89,6 +89,8 @@ def sign_up(page: Page, base_url: str, person: Person) -> None:
     """Signs up through the forms, starting from the log-in page, and waits for the chat."""
     page.goto(base_url + "/")
     page.get_by_role("link", name="Sign up").click()
+    # The log-in form has an Email box too: wait for the hash route to swap the forms.
+    expect(page.get_by_role("heading", name="Create your account")).to_be_visible()
     page.get_by_role("textbox", name="Email").fill(person.email)
     page.get_by_role("textbox", name="Username").fill(person.username)
     page.get_by_label("Password", exact=True).fill(person.password)

@@ -71,6 +71,7 @@ def test_message_reaches_everyone_in_the_room_once(accounts: Accounts) -> None:
         "collapsed",
         "edited_at",
         "deleted",
+        "mentions",
     }
     assert set(message) == expected_keys
     assert message["body"] == "hi bob"

@@ -75,14 +75,14 @@ def test_read_acks_the_count_and_tells_the_readers_other_sockets(people: Account
     ids = [ack(alice, "data", {"room": "general", "body": f"m{i}"})["message"]["id"] for i in range(3)]
     assert rooms_of(bob_http)["general"]["unread"] == 3
     answer = ack(bob_phone, "read", {"room": "general", "message_id": ids[0]})
-    assert answer == {"ok": True, "unread": 2}
-    assert wait_received(bob_laptop, "unread") == [{"room": "general", "unread": 2}]
+    assert answer == {"ok": True, "unread": 2, "mentions": 0}
+    assert wait_received(bob_laptop, "unread") == [{"room": "general", "unread": 2, "mentions": 0}]
     assert received(bob_phone, "unread") == []
     assert received(alice, "unread") == []
     # Backwards: nothing moves, nobody is told.
-    assert ack(bob_laptop, "read", {"room": "general", "message_id": ids[0] - 1 or 1}) == {"ok": True, "unread": 2}
-    assert ack(bob_laptop, "read", {"room": "general", "message_id": ids[2]}) == {"ok": True, "unread": 0}
-    assert wait_received(bob_phone, "unread") == [{"room": "general", "unread": 0}]
+    assert ack(bob_laptop, "read", {"room": "general", "message_id": ids[0] - 1 or 1}) == {"ok": True, "unread": 2, "mentions": 0}
+    assert ack(bob_laptop, "read", {"room": "general", "message_id": ids[2]}) == {"ok": True, "unread": 0, "mentions": 0}
+    assert wait_received(bob_phone, "unread") == [{"room": "general", "unread": 0, "mentions": 0}]
     assert rooms_of(bob_http)["general"]["unread"] == 0
 
 

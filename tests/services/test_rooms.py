@@ -59,7 +59,7 @@ def test_create_list_and_describe_rooms(app_on: Flask) -> None:
             ("zebras", False),
         ]
         described = rooms.describe_room(s, alice.id, "cafe-unicode", lambda slugs: {"cafe-unicode": 3})
-        assert set(described) == {"slug", "name", "topic", "created_at", "member", "unread", "online"}
+        assert set(described) == {"slug", "name", "topic", "created_at", "member", "unread", "online", "mentions"}
         assert described["online"] == 3
         assert described["created_at"].endswith("Z")
         with pytest.raises(ChatError) as missing:

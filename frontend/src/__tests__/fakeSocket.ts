@@ -129,6 +129,7 @@ export function makeMessage(overrides: Partial<Message> & { id: number }): Messa
     deleted: false,
     seq: overrides.id,
     collapsed: false,
+    mentions: [],
     ...overrides,
   };
 }

@@ -19,6 +19,12 @@ export const PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 100;
 /** The deepest `offset` a Top page may start at. */
 export const MAX_TOP_OFFSET = 10000;
+/** The longest search query `q`, in characters. */
+export const SEARCH_QUERY_MAX_CHARS = 200;
+/** Results in a search page when no limit is asked for. */
+export const SEARCH_PAGE_SIZE = 20;
+/** The most results one search page holds. */
+export const MAX_SEARCH_PAGE_SIZE = 50;
 /** Longest room name, in characters after trimming. */
 export const ROOM_NAME_MAX_CHARS = 40;
 /** Longest room slug. */
@@ -39,6 +45,10 @@ export const MAX_LIVE_TOKENS = 20;
 export const REASON_MAX_CHARS = 200;
 /** The longest mute, in minutes (30 days). */
 export const MUTE_MAX_MINUTES = 43200;
+/** People in an @ suggestion list when no limit is asked for. */
+export const USER_LOOKUP_SIZE = 10;
+/** The most people one @ suggestion list holds. */
+export const MAX_USER_LOOKUP_SIZE = 20;
 
 export interface WireShapes {
   ErrorBody: ErrorBody;
@@ -55,6 +65,8 @@ export interface WireShapes {
   VoteEvent: VoteEvent;
   BatchEvent: BatchEvent;
   PageOut: PageOut;
+  AroundOut: AroundOut;
+  SearchOut: SearchOut;
   TopOut: TopOut;
   OnlineUser: OnlineUser;
   RoomSummary: RoomSummary;
@@ -77,6 +89,10 @@ export interface WireShapes {
   UnmutedEvent: UnmutedEvent;
   MuteAck: MuteAck;
   UnmuteAck: UnmuteAck;
+  MentionEvent: MentionEvent;
+  MentionsOut: MentionsOut;
+  UserRef: UserRef;
+  UsersOut: UsersOut;
 }
 export interface ErrorBody {
   code: string;
@@ -134,6 +150,10 @@ export interface MessageOut {
    * A tombstone: body is empty and the votes are shown as 0.
    */
   deleted: boolean;
+  /**
+   * The existing users the body names with @username, spelled as registered, in order of first appearance; empty for a tombstone.
+   */
+  mentions: string[];
 }
 export interface RoomOut {
   slug: string;
@@ -222,6 +242,38 @@ export interface PageOut {
   has_more: boolean;
 }
 /**
+ * `GET /api/rooms/<slug>/messages?around=<id>`: the messages centred on one, oldest first.
+ */
+export interface AroundOut {
+  ok: true;
+  messages: MessageOut[];
+  /**
+   * Older messages exist before the first one.
+   */
+  has_more: boolean;
+  /**
+   * Newer messages exist after the last one.
+   */
+  has_newer: boolean;
+}
+/**
+ * `GET /api/rooms/<slug>/search`: a page of results, most relevant first.
+ */
+export interface SearchOut {
+  messages: MessageOut[];
+  /**
+   * Message id -> the [start, end) spans of its body that matched, in Unicode code points.
+   */
+  highlights: {
+    [k: string]: [number, number][];
+  };
+  has_more: boolean;
+  /**
+   * Pass as `cursor` (with the same `q`) for the next page; null at the end.
+   */
+  next_cursor: string | null;
+}
+/**
  * A page of the Top ranking (HTTP, and the `get_top` ack), in rank order.
  */
 export interface TopOut {
@@ -244,6 +296,10 @@ export interface RoomSummary {
    * How many people are online in the room (the `join` ack's `online`).
    */
   online: number;
+  /**
+   * Messages mentioning the reader after their read position (as `unread`).
+   */
+  mentions: number;
 }
 export interface RoomsOut {
   rooms: RoomSummary[];
@@ -260,6 +316,7 @@ export interface OkAck {
 export interface ReadAck {
   ok: true;
   unread: number;
+  mentions: number;
 }
 /**
  * Server-to-client `unread`: the reader's count changed by their own `read` elsewhere.
@@ -267,6 +324,7 @@ export interface ReadAck {
 export interface UnreadEvent {
   room: string;
   unread: number;
+  mentions: number;
 }
 /**
  * Server-to-client `presence`: who is online in the room now.
@@ -362,4 +420,27 @@ export interface UnmuteAck {
    * The log entry; null when the person was not muted.
    */
   entry: ModerationEntryOut | null;
+}
+/**
+ * Server-to-client `mention`, to every socket of a person a committed message newly mentions.
+ */
+export interface MentionEvent {
+  message: MessageOut;
+}
+/**
+ * `GET /api/mentions`: messages that mention the reader, newest first, across rooms.
+ */
+export interface MentionsOut {
+  messages: MessageOut[];
+  has_more: boolean;
+}
+export interface UserRef {
+  id: number;
+  username: string;
+}
+/**
+ * `GET /api/users`: people whose username starts with the prefix, by username.
+ */
+export interface UsersOut {
+  users: UserRef[];
 }

@@ -6,7 +6,7 @@ import type { JoinAck, RoomSummary } from "./generated";
 
 export type { OnlineUser, PresenceEvent, ReadAck, TypingEvent, UnreadEvent } from "./generated";
 
-/** The room shape R. */
+/** The room shape R; `mentions` counts the reader's unread mentions there. */
 export type Room = RoomSummary;
 
 /**

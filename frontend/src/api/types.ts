@@ -26,7 +26,8 @@ export type Author = AuthorOut;
 
 /**
  * The message shape M. `edited_at` is the time of the latest edit (null when never edited);
- * a deleted message is a tombstone with an empty body and no votes shown.
+ * a deleted message is a tombstone with an empty body and no votes shown. `mentions` lists the
+ * existing users the body names with @username, spelled as registered.
  */
 export type Message = MessageOut;
 

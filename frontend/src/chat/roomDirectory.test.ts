@@ -6,7 +6,7 @@ import { RoomDirectory, sortRooms } from "./roomDirectory";
 const ME = 1;
 
 function room(slug: string, extra: Partial<Room> = {}): Room {
-  return { slug, name: slug, topic: "", created_at: "2026-11-28T10:00:00Z", member: true, unread: 0, online: 1, ...extra };
+  return { slug, name: slug, topic: "", created_at: "2026-11-28T10:00:00Z", member: true, unread: 0, online: 1, mentions: 0, ...extra };
 }
 
 async function started(rooms: Room[] = [room("general"), room("lobby", { unread: 2 })]) {
@@ -105,5 +105,22 @@ describe("RoomDirectory", () => {
     directory.start();
     await directory.reload();
     expect(directory.state.get().status).toBe("failed");
+  });
+
+  it("counts mentions of the reader in rooms not in view, and clears them when the room is read", async () => {
+    const { socket, directory } = await started([room("general"), room("lobby", { mentions: 1 })]);
+    directory.setCurrent("general");
+    const mentions = (slug: string) => directory.find(slug)?.mentions ?? 0;
+    socket.fire("mention", { message: makeMessage({ id: 10, room: "lobby", mentions: ["alice"] }) });
+    socket.fire("mention", { message: makeMessage({ id: 10, room: "lobby", seq: 11, mentions: ["alice"] }) });
+    socket.fire("mention", { message: makeMessage({ id: 11, room: "general", mentions: ["alice"] }) });
+    expect(mentions("lobby")).toBe(2);
+    expect(mentions("general")).toBe(0);
+    socket.fire("unread", { room: "lobby", unread: 4, mentions: 3 });
+    expect(mentions("lobby")).toBe(3);
+    directory.markRead("lobby", 12);
+    expect(mentions("lobby")).toBe(0);
+    socket.answer("read", { ok: true, unread: 0, mentions: 0 });
+    expect(mentions("lobby")).toBe(0);
   });
 });

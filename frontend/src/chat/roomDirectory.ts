@@ -1,5 +1,6 @@
 import type { PresenceEvent, ReadAck, Room, UnreadEvent } from "../api/rooms";
 import type { BatchEvent, Message } from "../api/types";
+import type { MentionEvent } from "../api/mentions";
 import { Observable } from "../lib/observable";
 import { listen, type ChatSocket } from "../socket/socket";
 import { ACK_TIMEOUT_MS } from "./roomSession";
@@ -42,6 +43,8 @@ export class RoomDirectory {
   private current: string | null = null;
   /** Per room, the highest message id counted, so a message seen twice counts once. */
   private readonly counted = new Map<string, number>();
+  /** The mentions counted, by message id, so a mention seen twice (an edit) counts once. */
+  private readonly mentionsCounted = new Set<number>();
   /** Per room, the highest message id sent in `read`: the position never moves backwards. */
   private readonly readSent = new Map<string, number>();
   private stop: (() => void) | null = null;
@@ -63,7 +66,8 @@ export class RoomDirectory {
       },
       data: (message: Message) => this.count([message]),
       batch: (batch: BatchEvent) => this.count(batch.data ?? []),
-      unread: (event: UnreadEvent) => this.update(event.room, { unread: event.unread }),
+      unread: (event: UnreadEvent) => this.update(event.room, { unread: event.unread, mentions: event.mentions }),
+      mention: (event: MentionEvent) => this.countMention(event.message),
       presence: (event: PresenceEvent) => this.update(event.room, { online: event.online.length }),
     });
     void this.reload();
@@ -115,11 +119,11 @@ export class RoomDirectory {
   readonly markRead = (slug: string, messageId: number): void => {
     if (!this.socket.connected || messageId <= (this.readSent.get(slug) ?? 0)) return;
     this.readSent.set(slug, messageId);
-    this.update(slug, { unread: 0 });
+    this.update(slug, { unread: 0, mentions: 0 });
     this.socket.timeout(ACK_TIMEOUT_MS).emit("read", { room: slug, message_id: messageId }, (err, response) => {
       const ack = response as ReadAck | undefined;
       if (err === null && ack?.ok === true) {
-        this.update(slug, { unread: ack.unread });
+        this.update(slug, { unread: ack.unread, mentions: ack.mentions });
         return;
       }
       // Not recorded: let the next sighting send it again.
@@ -141,7 +145,15 @@ export class RoomDirectory {
     }
   }
 
-  private update(slug: string, change: Partial<Pick<Room, "unread" | "online">>): void {
+  /** A `mention` of the reader in a room not in view adds one to its mention count. */
+  private countMention(message: Message): void {
+    if (message.room === this.current || message.author.id === this.myId || this.mentionsCounted.has(message.id)) return;
+    this.mentionsCounted.add(message.id);
+    const room = this.find(message.room);
+    if (room !== undefined) this.update(message.room, { mentions: room.mentions + 1 });
+  }
+
+  private update(slug: string, change: Partial<Pick<Room, "unread" | "online" | "mentions">>): void {
     const { rooms } = this.state.get();
     const index = rooms.findIndex((room) => room.slug === slug);
     const room = rooms[index];

@@ -11,6 +11,8 @@ import type {
 } from "../api/types";
 import type { OnlineUser, PresenceEvent, RoomJoinAck, TypingEvent } from "../api/rooms";
 import { TYPING_INTERVAL_SECONDS, TYPING_SHOW_SECONDS } from "../api/generated";
+import { ApiError } from "../api/client";
+import { fetchAround, type AroundPage } from "../api/search";
 import { Observable } from "../lib/observable";
 import { listen, type AckCallback, type ChatSocket } from "../socket/socket";
 import { ACK_TIMEOUT_MS, failureCode, failureMessage, isFailed } from "./acks";
@@ -75,6 +77,17 @@ export interface RoomSessionOptions {
   makeClientId?: () => string;
   /** Called after each successful join (the reader is then a member of the room). */
   onJoined?: (ack: RoomJoinAck) => void;
+  /** Fetches the messages around one (GET .../messages?around=); tests pass a fake. */
+  loadAround?: (room: string, messageId: number) => Promise<AroundPage>;
+}
+
+/**
+ * The message the view should bring into sight and highlight: set when the reader opens the
+ * room at a message. `serial` tells two openings of the same message apart.
+ */
+export interface MessageFocus {
+  id: number;
+  serial: number;
 }
 
 /**
@@ -101,6 +114,8 @@ export class RoomSession {
   readonly top: TopFeed;
   /** The reader's mute in this room, from `muted`/`unmuted` and refused sends; null when free. */
   readonly muted = new Observable<Mute | null>(null);
+  /** The message opened from a search result or a mention, to scroll to and highlight. */
+  readonly focus = new Observable<MessageFocus | null>(null);
   readonly room: string;
   private readonly socket: ChatSocket;
   private readonly myId: number;
@@ -116,9 +131,16 @@ export class RoomSession {
   private joinFailed = false;
   private loadingOlder = false;
   private muteTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly loadAround: (room: string, messageId: number) => Promise<AroundPage>;
+  private loadingNewer = false;
+  /** Counts jumps, so an answer to an earlier one that comes late is dropped. */
+  private jumps = 0;
+  /** The reader asked for the live end while away from it; the next join brings the latest page. */
+  private wantLive = false;
 
-  constructor({ socket, room, myId, makeClientId, onJoined }: RoomSessionOptions) {
+  constructor({ socket, room, myId, makeClientId, onJoined, loadAround }: RoomSessionOptions) {
     this.socket = socket;
+    this.loadAround = loadAround ?? ((slug, id) => fetchAround(slug, id));
     this.onJoined = onJoined;
     this.room = room;
     this.myId = myId;
@@ -193,7 +215,67 @@ export class RoomSession {
   readonly send = (body: string): void => {
     const trimmed = body.trim();
     if (trimmed === "") return;
+    // A message goes at the live end: the reader who writes while reading old history is taken there.
+    this.returnToLive();
     this.startSend(this.makeClientId(), trimmed, new Date().toISOString());
+  }
+
+  /**
+   * Opens the room at `messageId`: brings it into sight and highlights it. A message already
+   * held is shown where it is; otherwise the page around it replaces what is held and the view
+   * leaves the live end (`hasNewer`) until the reader returns there.
+   */
+  readonly jumpTo = async (messageId: number): Promise<Outcome> => {
+    const jump = ++this.jumps;
+    this.wantLive = false;
+    this.view.set("live");
+    if (findMessage(this.store.getState().messages, messageId) !== undefined) {
+      this.focus.set({ id: messageId, serial: jump });
+      return { ok: true };
+    }
+    let page: AroundPage;
+    try {
+      page = await this.loadAround(this.room, messageId);
+    } catch (error) {
+      const message = error instanceof ApiError && error.status === 404 ? "That message is not in this room any more." : "The message could not be loaded.";
+      if (jump === this.jumps) this.setNotice(message);
+      return { ok: false, error: message };
+    }
+    if (jump !== this.jumps) return { ok: false, error: "Another message was opened meanwhile." };
+    this.setNotice(null);
+    this.store.dispatch({ type: "jumped", messages: page.messages, hasMore: page.has_more, hasNewer: page.has_newer });
+    this.focus.set({ id: messageId, serial: jump });
+    return { ok: true };
+  }
+
+  /** Away from the live end: loads the messages after the last held one. */
+  readonly loadNewer = async (): Promise<void> => {
+    const { messages, hasNewer } = this.store.getState();
+    const last = messages[messages.length - 1];
+    if (this.loadingNewer || !hasNewer || last === undefined) return;
+    this.loadingNewer = true;
+    const jump = this.jumps;
+    try {
+      const page = await this.loadAround(this.room, last.id);
+      if (jump === this.jumps) this.store.dispatch({ type: "newer_loaded", messages: page.messages, hasNewer: page.has_newer });
+    } catch {
+      this.setNotice("Newer messages could not be loaded.");
+    } finally {
+      this.loadingNewer = false;
+    }
+  }
+
+  /**
+   * Back to the live end: a join without `after_seq` brings the latest page and the room's
+   * seq, as a first join does; what arrived meanwhile is in it or comes in the catch-up that
+   * follows when the held watermark was already past that seq.
+   */
+  readonly returnToLive = (): void => {
+    if (!this.store.getState().hasNewer) return;
+    this.jumps += 1;
+    this.wantLive = true;
+    this.focus.set(null);
+    if (this.live && this.socket.connected && !this.joining) this.join();
   }
 
   /** Sends a failed message again with the same client_id: if it did land, the server returns it. */
@@ -350,7 +432,8 @@ export class RoomSession {
 
   private join(): void {
     const { watermark } = this.store.getState().seqs;
-    const payload = watermark === null ? { room: this.room } : { room: this.room, after_seq: watermark };
+    const fresh = this.wantLive && this.store.getState().hasNewer;
+    const payload = watermark === null || fresh ? { room: this.room } : { room: this.room, after_seq: watermark };
     this.joining = true;
     this.socket.timeout(ACK_TIMEOUT_MS).emit("join", payload, (err, response) => {
       this.joining = false;
@@ -377,6 +460,7 @@ export class RoomSession {
         this.setNotice(null);
       }
       const ack = response as RoomJoinAck;
+      const heldWatermark = this.store.getState().seqs.watermark;
       if (ack.online !== undefined) this.online.set(ack.online);
       // A reader who reloads while muted learns it here, before trying to send.
       if (ack.muted !== undefined) this.setMute(ack.muted);
@@ -385,13 +469,24 @@ export class RoomSession {
         messages: ack.messages,
         seq: ack.seq,
         hasMore: ack.has_more,
-        replace: watermark === null || ack.reset === true,
+        // A room opened at a message before its first join keeps that window: the join only
+        // sets the watermark (and the latest page is left out, being past the window).
+        replace: fresh || ack.reset === true || (watermark === null && !this.store.getState().hasNewer),
       });
+      if (fresh) this.wantLive = false;
       // A catch-up brings what changed while the socket was away; the Top view needs it too.
       if (watermark !== null && ack.reset !== true) this.top.noteMessages(ack.messages, "reader");
       this.onJoined?.(ack);
       // After the catch-up, so the echo of a message that did land is matched against history.
       this.flushOutbox();
+      if (fresh && heldWatermark !== null && heldWatermark > ack.seq) {
+        // Changes past the ack's seq were seen (and, away from the live end, left out) before
+        // it came: fetch them again now that the view is at the live end.
+        this.join();
+      } else if (this.wantLive && this.store.getState().hasNewer) {
+        // The reader asked for the live end while this join was on its way.
+        this.join();
+      }
     });
   }
 

@@ -28,6 +28,16 @@ export interface ChatState {
   seqs: SeqTracker;
   /** Whether older messages than the first held one exist on the server. */
   hasMore: boolean;
+  /**
+   * Whether newer messages than the last held one exist and are not held: the reader opened
+   * the room at an older message (a search result, a mention) and is not at the live end.
+   * News about messages past the last one held is then left out, as news about messages
+   * before the first one is, and comes with the next page of newer messages or the return to
+   * the live end; its seqs still count as seen, so the watermark and gap rules hold.
+   */
+  hasNewer: boolean;
+  /** The highest message id this room has shown us by any way, held or not. */
+  newestSeen: number;
   joined: boolean;
   /**
    * Vote totals that arrived for a message not held yet. With several server processes a
@@ -45,6 +55,8 @@ export const initialChatState: ChatState = {
   outbox: [],
   seqs: SeqTracker.unjoined,
   hasMore: false,
+  hasNewer: false,
+  newestSeen: 0,
   joined: false,
   earlyTotals: [],
 };
@@ -60,6 +72,10 @@ export type ChatAction =
   /** The ack of our own `edit` or `delete`: the message in its new state. */
   | { type: "message_acked"; message: Message }
   | { type: "older_loaded"; messages: Message[]; hasMore: boolean }
+  /** A page around one message (`around`) replaces what is held: the view leaves the live end. */
+  | { type: "jumped"; messages: Message[]; hasMore: boolean; hasNewer: boolean }
+  /** A page after the last held message, while away from the live end. */
+  | { type: "newer_loaded"; messages: Message[]; hasNewer: boolean }
   | { type: "older_forgotten"; keep: number }
   | { type: "send_started"; clientId: string; body: string; createdAt: string; online: boolean }
   | { type: "send_acked"; clientId: string; message: Message }
@@ -124,15 +140,36 @@ function mergeMessages(held: Message[], incoming: readonly Message[], source: My
  */
 function withinHeld(state: ChatState, incoming: readonly Message[]): readonly Message[] {
   const first = state.messages[0];
-  if (!state.hasMore || first === undefined) return incoming;
-  const kept = incoming.filter((message) => message.id >= first.id);
+  const last = state.messages[state.messages.length - 1];
+  const low = state.hasMore && first !== undefined ? first.id : -Infinity;
+  // Away from the live end, a message past the last held one would leave a hole before it.
+  const high = state.hasNewer && last !== undefined ? last.id : Infinity;
+  if (low === -Infinity && high === Infinity) return incoming;
+  const kept = incoming.filter((message) => message.id >= low && message.id <= high);
   return kept.length === incoming.length ? incoming : kept;
+}
+
+/** The highest message id among `messages` and what was seen before. */
+function newestOf(seen: number, messages: readonly Message[]): number {
+  let newest = seen;
+  for (const message of messages) if (message.id > newest) newest = message.id;
+  return newest;
+}
+
+/**
+ * Whether messages newer than the last held one exist: the server said so, or a message past
+ * it was seen (a broadcast left out while away from the live end, which a page fetched before
+ * it was written cannot know about).
+ */
+function newerExist(messages: readonly Message[], serverSays: boolean, newestSeen: number): boolean {
+  const last = messages[messages.length - 1];
+  return serverSays || (last !== undefined && newestSeen > last.id);
 }
 
 /** Our own change, acknowledged: the message as the ack has it, its seq seen. */
 function acknowledge(state: ChatState, message: Message): ChatState {
   const messages = mergeMessages(state.messages, withinHeld(state, [message]), "reader");
-  return { ...state, messages, seqs: state.seqs.note(message.seq) };
+  return { ...state, messages, seqs: state.seqs.note(message.seq), newestSeen: Math.max(state.newestSeen, message.id) };
 }
 
 /** Drops from the outbox the entries that committed messages of ours answer. */
@@ -208,16 +245,30 @@ function reduce(state: ChatState, action: ChatAction, myId: number | null): Chat
   switch (action.type) {
     case "joined": {
       const outbox = settleOutbox(state.outbox, action.messages, myId);
+      const newestSeen = newestOf(state.newestSeen, action.messages);
       if (action.replace) {
-        // A first join or a reset: the page replaces what is held. Broadcasts that arrived
-        // before the ack and are newer than it are kept.
-        const newer = state.messages.filter((message) => message.seq > action.seq);
+        // A first join, a reset or the return to the live end: the page replaces what is
+        // held. Broadcasts that arrived before the ack and are newer than it are kept, unless
+        // they are older than the page (an edit of a message far back would leave a hole).
+        const pageStart = action.messages[0]?.id ?? -Infinity;
+        const newer = state.messages.filter((message) => message.seq > action.seq && message.id >= pageStart);
         const messages = mergeMessages(mergeMessages([], action.messages, "reader"), newer, "reader");
-        return { ...state, messages, outbox, hasMore: action.hasMore, joined: true, seqs: state.seqs.rebase(action.seq) };
+        return {
+          ...state,
+          messages,
+          outbox,
+          hasMore: action.hasMore,
+          hasNewer: false,
+          newestSeen,
+          joined: true,
+          seqs: state.seqs.rebase(action.seq),
+        };
       }
       const messages = mergeMessages(state.messages, withinHeld(state, action.messages), "reader");
       const seqs = state.seqs.rebase(Math.max(action.seq, state.seqs.watermark ?? 0));
-      return { ...state, messages, outbox, joined: true, seqs };
+      // Away from the live end, a catch-up cannot bring the view there: what is past the last
+      // held message was left out above.
+      return { ...state, messages, outbox, joined: true, seqs, newestSeen };
     }
     case "broadcast": {
       let messages = mergeMessages(state.messages, withinHeld(state, action.messages), "broadcast");
@@ -231,7 +282,7 @@ function reduce(state: ChatState, action: ChatAction, myId: number | null): Chat
       // Paced vote totals stand for earlier changes of their message: those seqs are seen.
       for (const [first, last] of action.covers) seqs = seqs.cover(first, last);
       const outbox = settleOutbox(state.outbox, action.messages, myId);
-      return { ...state, messages, outbox, seqs, earlyTotals };
+      return { ...state, messages, outbox, seqs, earlyTotals, newestSeen: newestOf(state.newestSeen, action.messages) };
     }
     case "vote_acked": {
       const messages = applyTotals(state.messages, action.ack, action.ack.my_vote);
@@ -239,6 +290,32 @@ function reduce(state: ChatState, action: ChatAction, myId: number | null): Chat
     }
     case "older_loaded":
       return { ...state, messages: mergeMessages(state.messages, action.messages, "reader"), hasMore: action.hasMore };
+    case "jumped": {
+      const page = mergeMessages([], action.messages, "reader");
+      const first = page[0];
+      const last = page[page.length - 1];
+      if (first === undefined || last === undefined) return state;
+      // What is held inside the page's span may be newer than the page (a broadcast that
+      // came while it was on its way): the newer state of each message wins.
+      const held = state.messages.filter((message) => message.id >= first.id && message.id <= last.id);
+      const messages = mergeMessages(page, held, "reader");
+      const newestSeen = newestOf(state.newestSeen, action.messages);
+      return {
+        ...state,
+        messages,
+        hasMore: action.hasMore,
+        hasNewer: newerExist(messages, action.hasNewer, newestSeen),
+        newestSeen,
+      };
+    }
+    case "newer_loaded": {
+      if (!state.hasNewer) return state;
+      const last = state.messages[state.messages.length - 1];
+      const incoming = last === undefined ? action.messages : action.messages.filter((message) => message.id >= last.id);
+      const messages = mergeMessages(state.messages, incoming, "reader");
+      const newestSeen = newestOf(state.newestSeen, action.messages);
+      return { ...state, messages, newestSeen, hasNewer: newerExist(messages, action.hasNewer, newestSeen) };
+    }
     case "older_forgotten": {
       if (state.messages.length <= action.keep) return state;
       return { ...state, messages: state.messages.slice(-action.keep), hasMore: true };

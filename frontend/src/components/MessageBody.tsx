@@ -1,18 +1,21 @@
-import { linkify } from "../lib/linkify";
+import { useMemo } from "react";
+import { renderMarkdown } from "../lib/markdown";
 
-/** The body as plain text (React escapes it) with http(s) links made clickable. */
-export function MessageBody({ body }: { body: string }) {
-  return (
-    <p className="message-body">
-      {linkify(body).map((part, index) =>
-        part.kind === "link" ? (
-          <a key={index} href={part.href} target="_blank" rel="noopener noreferrer">
-            {part.text}
-          </a>
-        ) : (
-          <span key={index}>{part.text}</span>
-        ),
-      )}
-    </p>
-  );
+interface MessageBodyProps {
+  body: string;
+  /** The usernames the server found mentioned in the body (`mentions` in M). */
+  mentions?: readonly string[];
+  /** The reader's username: their own mention shows strongest. */
+  me?: string | null;
+}
+
+const NONE: readonly string[] = [];
+
+/**
+ * The body as safe Markdown (lib/markdown.ts): emphasis, code, quotes, lists and http(s) or
+ * mailto links; raw HTML shows as text and images as links. Mentions are highlighted.
+ */
+export function MessageBody({ body, mentions = NONE, me = null }: MessageBodyProps) {
+  const content = useMemo(() => renderMarkdown(body, { mentions, me }), [body, mentions, me]);
+  return <div className="message-body">{content}</div>;
 }

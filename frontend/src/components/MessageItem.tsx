@@ -33,6 +33,10 @@ interface MessageItemProps {
   revealed?: boolean;
   onReveal?(messageId: number): void;
   actions?: MessageActions;
+  /** The reader's username: a message that mentions them stands out. */
+  me?: string | null;
+  /** This message was just opened from a search or a mention: it is highlighted briefly. */
+  flash?: boolean;
 }
 
 function Arrow({ up }: { up: boolean }) {
@@ -219,7 +223,7 @@ type OpenDialog = "delete" | "mute" | "versions" | null;
  * tombstone: its author and time stay, so the conversation around it still reads, but no body
  * and no votes.
  */
-export const MessageItem = memo(function MessageItem({ message, mine, now, canVote, onVote, revealed = false, onReveal, actions }: MessageItemProps) {
+export const MessageItem = memo(function MessageItem({ message, mine, now, canVote, onVote, revealed = false, onReveal, actions, me = null, flash = false }: MessageItemProps) {
   const [editing, setEditing] = useState(false);
   const [dialog, setDialog] = useState<OpenDialog>(null);
   const editButton = useRef<HTMLButtonElement>(null);
@@ -229,6 +233,12 @@ export const MessageItem = memo(function MessageItem({ message, mine, now, canVo
   const deletable = actions !== undefined && !deleted && (mine || actions.moderator);
   const mutable = actions !== undefined && !deleted && !mine && actions.moderator;
   const editedAt = message.edited_at ?? null;
+  const mentionsMe = me !== null && !deleted && message.mentions.some((name) => name.toLowerCase() === me.toLowerCase());
+  const classes = ["message"];
+  if (mine) classes.push("message-mine");
+  if (deleted) classes.push("message-deleted");
+  if (mentionsMe) classes.push("message-mentions-me");
+  if (flash) classes.push("message-flash");
 
   const stopEditing = () => {
     setEditing(false);
@@ -238,7 +248,7 @@ export const MessageItem = memo(function MessageItem({ message, mine, now, canVo
 
   if (message.collapsed === true && !revealed && !deleted) {
     return (
-      <li className="message message-collapsed" data-message-id={message.id}>
+      <li className={`message message-collapsed${flash ? " message-flash" : ""}`} data-message-id={message.id}>
         <p className="collapsed-line">
           Collapsed by votes (score {message.score}) ·{" "}
           <button type="button" className="link-button" onClick={() => onReveal?.(message.id)}>
@@ -249,11 +259,12 @@ export const MessageItem = memo(function MessageItem({ message, mine, now, canVo
     );
   }
   return (
-    <li className={`message${mine ? " message-mine" : ""}${deleted ? " message-deleted" : ""}`} data-message-id={message.id}>
+    <li className={classes.join(" ")} data-message-id={message.id}>
       <div className="message-content">
         <div className="message-meta">
           <span className="message-author">{author}</span>
           {mine && <span className="message-you">you</span>}
+          {mentionsMe && <span className="message-mention-tag">mentions you</span>}
           <Timestamp iso={message.created_at} now={now} />
           {!deleted && editedAt !== null && (
             <button
@@ -287,7 +298,7 @@ export const MessageItem = memo(function MessageItem({ message, mine, now, canVo
         ) : editing && actions !== undefined ? (
           <Editor initial={message.body} onSave={(body) => actions.edit(message.id, body)} onDone={stopEditing} />
         ) : (
-          <MessageBody body={message.body} />
+          <MessageBody body={message.body} mentions={message.mentions} me={me} />
         )}
       </div>
       {!deleted && (

@@ -1,5 +1,6 @@
 import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import type { Message } from "../api/types";
+import type { MessageFocus } from "../chat/roomSession";
 import type { OutgoingMessage } from "../chat/timeline";
 import { MessageItem, OutgoingItem, type MessageActions } from "./MessageItem";
 
@@ -28,7 +29,17 @@ interface MessageListProps {
   savedScroll?: SavedScroll;
   /** Called as the list goes away, with where the reader was. */
   onSaveScroll?(position: SavedScroll): void;
+  /** Newer messages exist that are not held: the room was opened at an older message. */
+  hasNewer?: boolean;
+  loadNewer?(): Promise<void>;
+  /** Takes the room back to its newest messages. */
+  onJumpToLatest?(): void;
+  /** A message to bring into sight and highlight briefly. */
+  focus?: MessageFocus | null;
 }
+
+/** How long a message opened from a search or a mention stays highlighted. */
+export const FLASH_MS = 3_000;
 
 /** Where a reader was in a room's list, to come back to it. */
 export interface SavedScroll {
@@ -47,6 +58,9 @@ const CHUNK_SIZE = 100;
 interface MessageChunkProps {
   messages: Message[];
   myId: number;
+  me: string;
+  /** The message to highlight briefly, or null. */
+  flashId: number | null;
   now: number;
   canVote: boolean;
   onVote(messageId: number, direction: "upvote" | "downvote"): void;
@@ -60,6 +74,8 @@ const NONE_REVEALED: ReadonlySet<number> = new Set();
 function sameChunk(before: MessageChunkProps, after: MessageChunkProps): boolean {
   return (
     before.myId === after.myId &&
+    before.me === after.me &&
+    before.flashId === after.flashId &&
     before.now === after.now &&
     before.canVote === after.canVote &&
     before.onVote === after.onVote &&
@@ -75,7 +91,7 @@ function sameChunk(before: MessageChunkProps, after: MessageChunkProps): boolean
  * A run of consecutive messages that re-renders only when one of them changed: with
  * thousands held, news about one message costs one chunk, not the whole list.
  */
-const MessageChunk = memo(function MessageChunk({ messages, myId, now, canVote, onVote, revealed, onReveal, actions }: MessageChunkProps) {
+const MessageChunk = memo(function MessageChunk({ messages, myId, me, flashId, now, canVote, onVote, revealed, onReveal, actions }: MessageChunkProps) {
   return messages.map((message) => (
     <MessageItem
       key={`m-${message.id}`}
@@ -87,6 +103,8 @@ const MessageChunk = memo(function MessageChunk({ messages, myId, now, canVote, 
       revealed={revealed.has(message.id)}
       onReveal={onReveal}
       actions={actions}
+      me={me}
+      flash={message.id === flashId}
     />
   ));
 }, sameChunk);
@@ -101,6 +119,7 @@ const MessageChunk = memo(function MessageChunk({ messages, myId, now, canVote, 
 export function MessageList(props: MessageListProps) {
   const { messages, outbox, hasMore, joined, myId, username, now, canVote, onVote, onRetry, actions, loadOlder, onReachedBottom } = props;
   const { room = "general", savedScroll, onSaveScroll, revealed = NONE_REVEALED, onReveal } = props;
+  const { hasNewer = false, loadNewer, onJumpToLatest, focus = null } = props;
   const scroller = useRef<HTMLDivElement>(null);
   const atBottom = useRef(savedScroll?.atBottom ?? true);
   const scrollTop = useRef(0);
@@ -108,6 +127,12 @@ export function MessageList(props: MessageListProps) {
   const loading = useRef(false);
   const [showPill, setShowPill] = useState(false);
   const [loadingOlder, setLoadingOlder] = useState(false);
+  const [loadingNewer, setLoadingNewer] = useState(false);
+  const loadingNewerRef = useRef(false);
+  const [flashId, setFlashId] = useState<number | null>(null);
+  const focusedSerial = useRef<number | null>(null);
+  /** The reader asked for the live end: follow the latest page when it comes. */
+  const followLatest = useRef(false);
 
   const chunks = useMemo(() => {
     const cut: Message[][] = [];
@@ -122,8 +147,8 @@ export function MessageList(props: MessageListProps) {
   const outboxSize = outbox.length;
   const seen = useRef(
     savedScroll === undefined
-      ? { lastId: null as number | null, outboxSize: 0 }
-      : { lastId: savedScroll.lastId, outboxSize },
+      ? { lastId: null as number | null, outboxSize: 0, away: hasNewer }
+      : { lastId: savedScroll.lastId, outboxSize, away: hasNewer },
   );
   const latestId = useRef(lastId);
   latestId.current = lastId;
@@ -135,8 +160,27 @@ export function MessageList(props: MessageListProps) {
     scrollTop.current = element.scrollTop;
     atBottom.current = true;
     setShowPill(false);
-    onReachedBottom?.();
-  }, [onReachedBottom]);
+    if (!hasNewer) onReachedBottom?.();
+  }, [onReachedBottom, hasNewer]);
+
+  const requestNewer = useCallback(() => {
+    if (loadingNewerRef.current || !hasNewer || loadNewer === undefined) return;
+    loadingNewerRef.current = true;
+    setLoadingNewer(true);
+    void loadNewer().finally(() => {
+      loadingNewerRef.current = false;
+      setLoadingNewer(false);
+    });
+  }, [hasNewer, loadNewer]);
+
+  const jumpToLatest = () => {
+    if (!hasNewer) {
+      scrollToBottom();
+      return;
+    }
+    followLatest.current = true;
+    onJumpToLatest?.();
+  };
 
   const requestOlder = useCallback(() => {
     const element = scroller.current;
@@ -176,15 +220,45 @@ export function MessageList(props: MessageListProps) {
 
   // Something arrived at the bottom: follow it when the reader is there or wrote it,
   // otherwise offer the pill rather than moving the view.
+  // Away from the live end (the room opened at an older message), pages of newer messages come
+  // in below the reader without moving the view, until they ask for the live end.
   useLayoutEffect(() => {
     const before = seen.current;
-    seen.current = { lastId, outboxSize };
+    seen.current = { lastId, outboxSize, away: hasNewer };
+    if (hasNewer) return;
+    if (before.away) {
+      if (followLatest.current || outboxSize > before.outboxSize) {
+        followLatest.current = false;
+        scrollToBottom();
+      }
+      return;
+    }
     const wrote = outboxSize > before.outboxSize;
     const arrived = lastId !== null && (before.lastId === null || lastId > before.lastId);
     if (!wrote && !arrived) return;
     if (wrote || atBottom.current || lastIsMine) scrollToBottom();
     else setShowPill(true);
-  }, [lastId, lastIsMine, outboxSize, scrollToBottom]);
+  }, [lastId, lastIsMine, outboxSize, scrollToBottom, hasNewer]);
+
+  // A message opened from a search or a mention: into sight, and highlighted for a moment.
+  useLayoutEffect(() => {
+    const element = scroller.current;
+    if (element === null || focus === null || focusedSerial.current === focus.serial) return;
+    const row = element.querySelector<HTMLElement>(`[data-message-id="${focus.id}"]`);
+    if (row === null) return;
+    focusedSerial.current = focus.serial;
+    // jsdom has no layout, hence no scrollIntoView.
+    row.scrollIntoView?.({ block: "center" });
+    scrollTop.current = element.scrollTop;
+    atBottom.current = !hasNewer && element.scrollHeight - element.scrollTop - element.clientHeight < EDGE;
+    setFlashId(focus.id);
+  }, [focus, messages, hasNewer]);
+
+  useEffect(() => {
+    if (flashId === null) return;
+    const timer = setTimeout(() => setFlashId(null), FLASH_MS);
+    return () => clearTimeout(timer);
+  }, [flashId]);
 
   // A short first page leaves nothing to scroll: keep loading until the view can scroll.
   useEffect(() => {
@@ -200,7 +274,8 @@ export function MessageList(props: MessageListProps) {
     atBottom.current = element.scrollHeight - element.scrollTop - element.clientHeight < EDGE;
     if (atBottom.current) {
       setShowPill(false);
-      onReachedBottom?.();
+      if (hasNewer) requestNewer();
+      else onReachedBottom?.();
     }
     if (element.scrollTop < EDGE) requestOlder();
   };
@@ -225,6 +300,8 @@ export function MessageList(props: MessageListProps) {
               key={index}
               messages={chunk}
               myId={myId}
+              me={username}
+              flashId={flashId}
               now={now}
               canVote={canVote}
               onVote={onVote}
@@ -237,11 +314,24 @@ export function MessageList(props: MessageListProps) {
             <OutgoingItem key={`c-${item.clientId}`} item={item} username={username} now={now} onRetry={onRetry} />
           ))}
         </ol>
+        {hasNewer && (
+          <div className="timeline-bottom">
+            <button type="button" className="link-button" onClick={requestNewer} disabled={loadingNewer}>
+              {loadingNewer ? "Loading newer messages…" : "Load newer messages"}
+            </button>
+          </div>
+        )}
       </div>
-      {showPill && (
-        <button type="button" className="pill" onClick={scrollToBottom}>
-          New messages ↓
+      {hasNewer ? (
+        <button type="button" className="pill" onClick={jumpToLatest}>
+          Jump to latest ↓
         </button>
+      ) : (
+        showPill && (
+          <button type="button" className="pill" onClick={scrollToBottom}>
+            New messages ↓
+          </button>
+        )
       )}
     </div>
   );

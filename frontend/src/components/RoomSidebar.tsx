@@ -19,7 +19,9 @@ export function RoomSidebar({ rooms, status, current, onOpen, onCreate, onRetry 
   const [browsing, setBrowsing] = useState(false);
   const mine = rooms.filter((room) => room.member || room.slug === current);
   const others = rooms.filter((room) => !room.member && room.slug !== current);
-  const listed = mine.some((room) => room.slug === current) ? mine : [{ slug: current, name: current, unread: 0 }, ...mine];
+  const listed: Pick<Room, "slug" | "name" | "unread" | "mentions">[] = mine.some((room) => room.slug === current)
+    ? mine
+    : [{ slug: current, name: current, unread: 0, mentions: 0 }, ...mine];
 
   return (
     <>
@@ -53,6 +55,13 @@ export function RoomSidebar({ rooms, status, current, onOpen, onCreate, onRetry 
                   <span aria-hidden="true"># </span>
                   {room.name}
                 </span>{" "}
+                {room.mentions > 0 && (
+                  <span className="badge badge-mention" data-testid="mention-badge">
+                    <span aria-hidden="true">@</span>
+                    {room.mentions}
+                    <span className="visually-hidden">{room.mentions === 1 ? " mention" : " mentions"}</span>
+                  </span>
+                )}
                 {room.unread > 0 && (
                   <span className="badge">
                     {room.unread}

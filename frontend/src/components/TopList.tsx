@@ -5,6 +5,8 @@ import { MessageItem } from "./MessageItem";
 interface TopListProps {
   state: TopState;
   myId: number;
+  /** The reader's username: their mentions stand out. */
+  username?: string;
   now: number;
   canVote: boolean;
   onVote(messageId: number, direction: "upvote" | "downvote"): void;
@@ -46,7 +48,7 @@ function findAnchor(scroller: HTMLElement): Anchor | null {
  * Further pages come when the reader scrolls to the end, or with "Load more".
  */
 export function TopList(props: TopListProps) {
-  const { state, myId, now, canVote, onVote, revealed, onReveal, onLoadMore, onApplyUpdates, onReload } = props;
+  const { state, myId, username, now, canVote, onVote, revealed, onReveal, onLoadMore, onApplyUpdates, onReload } = props;
   const { savedTop, onSaveTop } = props;
   const { messages, status, busy, hasMore, updates, error, generation } = state;
   const scroller = useRef<HTMLDivElement>(null);
@@ -122,6 +124,7 @@ export function TopList(props: TopListProps) {
               onVote={onVote}
               revealed={revealed.has(message.id)}
               onReveal={onReveal}
+              me={username ?? null}
             />
           ))}
         </ol>

@@ -1,6 +1,6 @@
 import { useSyncExternalStore } from "react";
 import type { OnlineUser } from "../api/rooms";
-import type { Mute, RoomNotices, RoomSession, RoomViewMode } from "../chat/roomSession";
+import type { MessageFocus, Mute, RoomNotices, RoomSession, RoomViewMode } from "../chat/roomSession";
 import type { ChatState } from "../chat/timeline";
 
 export interface RoomView extends RoomNotices {
@@ -24,6 +24,11 @@ export interface RoomView extends RoomNotices {
   edit: RoomSession["edit"];
   remove: RoomSession["remove"];
   mute: RoomSession["mute"];
+  /** The message opened from a search or a mention, to bring into sight. */
+  focus: MessageFocus | null;
+  jumpTo: RoomSession["jumpTo"];
+  loadNewer: RoomSession["loadNewer"];
+  returnToLive: RoomSession["returnToLive"];
 }
 
 /** What a component shows of a room session, re-rendered as it changes. */
@@ -35,6 +40,7 @@ export function useRoomView(session: RoomSession): RoomView {
   const view = useSyncExternalStore(session.view.subscribe, session.view.get, session.view.get);
   const revealed = useSyncExternalStore(session.revealed.subscribe, session.revealed.get, session.revealed.get);
   const muted = useSyncExternalStore(session.muted.subscribe, session.muted.get, session.muted.get);
+  const focus = useSyncExternalStore(session.focus.subscribe, session.focus.get, session.focus.get);
   return {
     state,
     ...notices,
@@ -54,5 +60,9 @@ export function useRoomView(session: RoomSession): RoomView {
     edit: session.edit,
     remove: session.remove,
     mute: session.mute,
+    focus,
+    jumpTo: session.jumpTo,
+    loadNewer: session.loadNewer,
+    returnToLive: session.returnToLive,
   };
 }

@@ -3,6 +3,9 @@ import type { User } from "../api/types";
 import { moderates } from "../chat/permissions";
 import { Composer } from "../components/Composer";
 import { ConnectionStatus } from "../components/ConnectionStatus";
+import { MentionsMenu } from "../components/MentionsMenu";
+import { SearchBox } from "../components/SearchBox";
+import { SearchResults } from "../components/SearchResults";
 import type { MessageActions } from "../components/MessageItem";
 import { MessageList, type SavedScroll } from "../components/MessageList";
 import { ModerationLog } from "../components/ModerationLog";
@@ -14,6 +17,8 @@ import { UserMenu } from "../components/UserMenu";
 import { TopWindowSelect, VIEW_PANEL_ID, ViewTabs, viewTabId } from "../components/ViewTabs";
 import { useAuth } from "../hooks/useAuth";
 import { useConnection } from "../hooks/useConnection";
+import { useMentions } from "../hooks/useMentions";
+import { useMessageSearch } from "../hooks/useMessageSearch";
 import { useNow } from "../hooks/useNow";
 import { useRoomKeys } from "../hooks/useRoomKeys";
 import { rememberRoom, roomPath, useRoomRoute } from "../hooks/useRoomRoute";
@@ -41,6 +46,8 @@ export function ChatPage({ user, onOpenTokens }: ChatPageProps) {
   const chat = useRoomView(session);
   const { state } = chat;
   const top = useTopFeed(session.top, chat.view === "top");
+  const search = useMessageSearch(slug);
+  const searching = search.status !== "idle";
   const waiting = state.outbox.filter((item) => item.status !== "failed").length;
   const room = rooms.rooms.find((known) => known.slug === slug);
   const moderator = moderates(user.role);
@@ -75,11 +82,32 @@ export function ChatPage({ user, onOpenTokens }: ChatPageProps) {
     },
     [go],
   );
+  // A search result, a mention or a notification: the room, scrolled to that message.
+  const openAt = useCallback(
+    (target: string, messageId: number) => {
+      setDrawerOpen(false);
+      go(target);
+      void sessions.get(target).jumpTo(messageId);
+    },
+    [go, sessions],
+  );
+  const mentions = useMentions({ myId: user.id, onOpen: openAt });
+  const clearSearch = search.clear;
+  const openResult = useCallback(
+    (messageId: number) => {
+      clearSearch();
+      openAt(slug, messageId);
+    },
+    [clearSearch, openAt, slug],
+  );
+
   const order = rooms.rooms.filter((known) => known.member || known.slug === slug).map((known) => known.slug);
   useRoomKeys(order, slug, open);
 
   // Seeing the newest message is reading the room.
   const reachedBottom = useCallback(() => {
+    // Away from the live end, the bottom of the list is not the room's newest message.
+    if (session.store.getState().hasNewer) return;
     session.forgetOlder();
     const newest = session.store.getState().messages.at(-1);
     if (newest !== undefined) directory.markRead(slug, newest.id);
@@ -136,7 +164,9 @@ export function ChatPage({ user, onOpenTokens }: ChatPageProps) {
           </div>
           <ConnectionStatus state={connection} waiting={waiting} />
         </div>
+        <SearchBox key={`search-${slug}`} room={slug} onSearch={(query) => void search.search(query)} onClear={search.clear} />
         <div className="topbar-user">
+          <MentionsMenu mentions={mentions} now={now} onOpen={openAt} />
           <UserMenu username={user.username} email={user.email} onTokens={onOpenTokens} />
           <button
             type="button"
@@ -165,7 +195,16 @@ export function ChatPage({ user, onOpenTokens }: ChatPageProps) {
           <OnlineList online={chat.online} myId={user.id} />
         </aside>
         <main className="chat-main">
-          {pane === "moderation" ? (
+          {searching ? (
+            <SearchResults
+              state={search}
+              room={slug}
+              now={now}
+              onOpen={openResult}
+              onLoadMore={() => void search.loadMore()}
+              onClose={search.clear}
+            />
+          ) : pane === "moderation" ? (
             <ModerationLog key={`log-${slug}`} room={slug} now={now} chatHref={roomPath(slug)} onBack={() => go(slug)} />
           ) : (
             <>
@@ -195,12 +234,17 @@ export function ChatPage({ user, onOpenTokens }: ChatPageProps) {
                     onReachedBottom={reachedBottom}
                     savedScroll={savedScrolls.get(slug)}
                     onSaveScroll={(position) => savedScrolls.set(slug, position)}
+                    hasNewer={state.hasNewer}
+                    loadNewer={chat.loadNewer}
+                    onJumpToLatest={chat.returnToLive}
+                    focus={chat.focus}
                   />
                 ) : (
                   <TopList
                     key={`top-${slug}`}
                     state={top}
                     myId={user.id}
+                    username={user.username}
                     now={now}
                     canVote={connection === "connected"}
                     onVote={chat.vote}

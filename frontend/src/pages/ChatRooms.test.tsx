@@ -17,7 +17,7 @@ afterEach(() => {
 });
 
 function room(slug: string, extra: Partial<Room> = {}): Room {
-  return { slug, name: slug, topic: "", created_at: "2026-11-28T10:00:00Z", member: true, unread: 0, online: 1, ...extra };
+  return { slug, name: slug, topic: "", created_at: "2026-11-28T10:00:00Z", member: true, unread: 0, online: 1, mentions: 0, ...extra };
 }
 
 const ROOMS = [room("general"), room("lobby", { unread: 2, topic: "Say hello" }), room("books", { member: false, topic: "What we read" })];

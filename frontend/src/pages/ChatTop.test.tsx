@@ -14,7 +14,7 @@ afterEach(() => {
 });
 
 function room(slug: string): Room {
-  return { slug, name: slug, topic: "", created_at: "2026-11-28T10:00:00Z", member: true, unread: 0, online: 1 };
+  return { slug, name: slug, topic: "", created_at: "2026-11-28T10:00:00Z", member: true, unread: 0, online: 1, mentions: 0 };
 }
 
 const recent = () => new Date(Date.now() - 60_000).toISOString();
