@@ -1,5 +1,6 @@
-import { useEffect, useId, useRef, useState } from "react";
+import { useEffect, useId } from "react";
 import type { MentionsView } from "../hooks/useMentions";
+import { usePopover } from "../hooks/usePopover";
 import { absoluteTime, relativeTime } from "../lib/time";
 
 interface MentionsMenuProps {
@@ -24,35 +25,14 @@ function preview(body: string): string {
  * newest first. Opening the list marks them seen; choosing one opens its room at it.
  */
 export function MentionsMenu({ mentions, now, onOpen }: MentionsMenuProps) {
-  const [open, setOpen] = useState(false);
+  const { open, setOpen, root, button } = usePopover<HTMLDivElement>();
   const panelId = useId();
-  const root = useRef<HTMLDivElement>(null);
-  const button = useRef<HTMLButtonElement>(null);
   const { markSeen, unseen } = mentions;
 
   // Everything shown while the list is open is seen, live arrivals included.
   useEffect(() => {
     if (open && unseen > 0) markSeen();
   }, [open, markSeen, unseen]);
-
-  useEffect(() => {
-    if (!open) return;
-    const onKeyDown = (event: KeyboardEvent) => {
-      if (event.key === "Escape") {
-        setOpen(false);
-        button.current?.focus();
-      }
-    };
-    const onPointerDown = (event: PointerEvent) => {
-      if (root.current !== null && !root.current.contains(event.target as Node)) setOpen(false);
-    };
-    window.addEventListener("keydown", onKeyDown);
-    window.addEventListener("pointerdown", onPointerDown);
-    return () => {
-      window.removeEventListener("keydown", onKeyDown);
-      window.removeEventListener("pointerdown", onPointerDown);
-    };
-  }, [open]);
 
   return (
     <div className="mentions-menu" ref={root}>

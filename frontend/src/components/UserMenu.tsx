@@ -1,4 +1,5 @@
-import { useEffect, useId, useRef, useState } from "react";
+import { useEffect, useId, useRef } from "react";
+import { usePopover } from "../hooks/usePopover";
 
 interface UserMenuProps {
   username: string;
@@ -8,30 +9,12 @@ interface UserMenuProps {
 
 /** The person's menu in the header: the way to their account's pages (Tokens). */
 export function UserMenu({ username, email, onTokens }: UserMenuProps) {
-  const [open, setOpen] = useState(false);
+  const { open, setOpen, root, button } = usePopover<HTMLDivElement>();
   const menuId = useId();
-  const root = useRef<HTMLDivElement>(null);
-  const button = useRef<HTMLButtonElement>(null);
   const firstItem = useRef<HTMLButtonElement>(null);
 
   useEffect(() => {
-    if (!open) return;
-    firstItem.current?.focus();
-    const onKeyDown = (event: KeyboardEvent) => {
-      if (event.key === "Escape") {
-        setOpen(false);
-        button.current?.focus();
-      }
-    };
-    const onPointerDown = (event: PointerEvent) => {
-      if (root.current !== null && !root.current.contains(event.target as Node)) setOpen(false);
-    };
-    window.addEventListener("keydown", onKeyDown);
-    window.addEventListener("pointerdown", onPointerDown);
-    return () => {
-      window.removeEventListener("keydown", onKeyDown);
-      window.removeEventListener("pointerdown", onPointerDown);
-    };
+    if (open) firstItem.current?.focus();
   }, [open]);
 
   return (
