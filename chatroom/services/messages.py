@@ -150,8 +150,7 @@ def load_around(
     limit = max(1, min(limit, MAX_PAGE_SIZE))
     room = get_room(session, room_slug)
     centre = session.execute(
-        select(Message, Vote.value)
-        .outerjoin(Vote, and_(Vote.message_id == Message.id, Vote.user_id == reader_id))
+        with_my_vote(reader_id)
         .where(Message.id == message_id, Message.room_id == room.id)
     ).one_or_none() if message_id <= MAX_ID else None  # fmt: skip
     if centre is None:
@@ -159,8 +158,7 @@ def load_around(
     older = list(session.execute(page_query(reader_id, room.id, message_id, limit)).all())
     newer = list(
         session.execute(
-            select(Message, Vote.value)
-            .outerjoin(Vote, and_(Vote.message_id == Message.id, Vote.user_id == reader_id))
+            with_my_vote(reader_id)
             .where(Message.room_id.between(room.id, room.id), Message.id > message_id)
             .order_by(Message.room_id, Message.id)
             .limit(limit)
@@ -182,6 +180,11 @@ def load_around(
     return AroundPage([message_view(m, room.slug, v or 0) for m, v in rows], len(older) > n_older, len(newer) > n_newer)
 
 
+def with_my_vote(reader_id: int) -> Select[Message, int | None]:
+    """Messages, each with the reader's own vote on it (None where they have not voted)."""
+    return select(Message, Vote.value).outerjoin(Vote, and_(Vote.message_id == Message.id, Vote.user_id == reader_id))
+
+
 def page_query(reader_id: int, room_id: int, before: int | None, limit: int) -> Select[Message, int | None]:
     """The newest `limit` messages of a room older than id `before`, newest first.
 
@@ -194,8 +197,7 @@ def page_query(reader_id: int, room_id: int, before: int | None, limit: int) -> 
     messages, 440 ms for a 100k room under 1.1M, against 0.3 ms through the index).
     """
     query = (
-        select(Message, Vote.value)
-        .outerjoin(Vote, and_(Vote.message_id == Message.id, Vote.user_id == reader_id))
+        with_my_vote(reader_id)
         .where(Message.room_id.between(room_id, room_id))
         .order_by(Message.room_id.desc(), Message.id.desc())
         .limit(limit)
@@ -236,10 +238,7 @@ def join_room(session: Session, reader_id: int, room_slug: str, after_seq: int |
     watermark = room.seq
     if after_seq is not None and 0 <= watermark - after_seq <= MAX_CATCH_UP:
         rows = session.execute(
-            select(Message, Vote.value)
-            .outerjoin(Vote, and_(Vote.message_id == Message.id, Vote.user_id == reader_id))
-            .where(Message.room_id == room.id, Message.seq > after_seq)
-            .order_by(Message.seq)
+            with_my_vote(reader_id).where(Message.room_id == room.id, Message.seq > after_seq).order_by(Message.seq)
         ).all()
         if within_page_bytes([m for m, _ in rows]) == len(rows):
             messages = [message_view(m, room.slug, v or 0) for m, v in rows]

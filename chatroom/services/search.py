@@ -31,13 +31,13 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, select, text
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from chatroom.errors import ChatError
-from chatroom.models import Message, Vote
+from chatroom.models import Message
 from chatroom.schemas import MAX_ID, MAX_SEARCH_PAGE_SIZE, SEARCH_PAGE_SIZE, SEARCH_QUERY_MAX_CHARS
-from chatroom.services.messages import within_page_bytes
+from chatroom.services.messages import with_my_vote, within_page_bytes
 from chatroom.services.rooms import get_room
 from chatroom.wire import message_view
 
@@ -209,9 +209,7 @@ def search_messages(
     found = {
         message.id: (message, my_vote)
         for message, my_vote in session.execute(
-            select(Message, Vote.value)
-            .outerjoin(Vote, and_(Vote.message_id == Message.id, Vote.user_id == reader_id))
-            .where(Message.id.in_([message_id for message_id, _ in hits]))
+            with_my_vote(reader_id).where(Message.id.in_([message_id for message_id, _ in hits]))
         ).all()
     }
     rows = [(found[message_id], score) for message_id, score in hits if message_id in found]

@@ -30,13 +30,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chatroom.errors import ChatError
-from chatroom.models import Message, Vote, utcnow
+from chatroom.models import Message, utcnow
 from chatroom.schemas import MAX_PAGE_SIZE, MAX_TOP_OFFSET, PAGE_SIZE
-from chatroom.services.messages import within_page_bytes
+from chatroom.services.messages import with_my_vote, within_page_bytes
 from chatroom.services.rooms import get_room
 from chatroom.wire import message_view
 
@@ -95,11 +95,7 @@ def load_top(
     ids = ids[:limit]
     found = {
         message.id: (message, my_vote)
-        for message, my_vote in session.execute(
-            select(Message, Vote.value)
-            .outerjoin(Vote, and_(Vote.message_id == Message.id, Vote.user_id == reader_id))
-            .where(Message.id.in_(ids))
-        ).all()
+        for message, my_vote in session.execute(with_my_vote(reader_id).where(Message.id.in_(ids))).all()
     }
     rows = [found[message_id] for message_id in ids if message_id in found]
     kept = within_page_bytes([message for message, _ in rows])
