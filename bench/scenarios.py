@@ -234,38 +234,7 @@ def fanout(
 
 def ingest(server: Server, cookies: list[str], settings: Settings, senders: int = 200) -> dict[str, Any]:
     """10 listeners, many senders that do not join; persisted messages/s and ack latency."""
-    listeners = 10
-    before = data.message_count(server.database, data.INGEST_ROOM, seed=server.name == "seed")
-    config = (
-        _base(server, settings)
-        | {
-            "mode": "sweep",
-            "room": data.INGEST_ROOM,
-            "receivers": listeners,
-            "separate_senders": senders,
-            "cookies": cookies[: listeners + senders],
-            "rates": INGEST_LADDER[:2] if settings.quick else INGEST_LADDER,
-            "stop_on": "ack",
-            "client_ids": server.name == "product",
-        }
-        | _long_steps(settings)
-    )
-    scraped = scrape(server)
-    lines = run_loadgen(config, settings, CpuMeter(server), timeout=600)
-    steps = [line for line in lines if line["type"] == "step"]
-    after = data.message_count(server.database, data.INGEST_ROOM, seed=server.name == "seed")
-    acked = sum(s["acked"] for s in steps)
-    best = sustained(steps, "ack", INGEST_ACK_P99_MS, "acks_per_s")
-    return {
-        "server": server.name,
-        "steps": steps,
-        "sustained": best,
-        "persisted_rows": after - before,
-        "acked": acked,
-        # Every ok ack must stand for a committed row (late acks after the last step included).
-        "persisted_check": after - before >= acked,
-        "internals": internals(scraped, scrape(server)),
-    }
+    return _ingest_sweep(server, cookies, settings, [data.INGEST_ROOM], 10, senders)
 
 
 def ingest_rooms(
@@ -274,27 +243,35 @@ def ingest_rooms(
     """100 rooms with 10 listeners each, senders spread over them: persisted messages/s and
     ack latency, with every message delivered to its own room's listeners."""
     rooms = data.INGEST_ROOMS[:10] if settings.quick else data.INGEST_ROOMS
-    listeners = listeners_per_room * len(rooms)
-    before = sum(data.message_count(server.database, room) for room in rooms)
+    return _ingest_sweep(server, cookies, settings, rooms, listeners_per_room * len(rooms), senders)
+
+
+def _ingest_sweep(
+    server: Server, cookies: list[str], settings: Settings, rooms: list[str], listeners: int, senders: int
+) -> dict[str, Any]:
+    """Listeners spread over `rooms`, senders that do not join sending to them in turn."""
+    seed = server.name == "seed"
+    before = sum(data.message_count(server.database, room, seed=seed) for room in rooms)
     config = (
         _base(server, settings)
         | {
             "mode": "sweep",
             "room": rooms[0],
-            "spread_rooms": rooms,
             "receivers": listeners,
             "separate_senders": senders,
             "cookies": cookies[: listeners + senders],
             "rates": INGEST_LADDER[:2] if settings.quick else INGEST_LADDER,
             "stop_on": "ack",
-            "client_ids": True,
+            # The web client sends one with every message; the seed knows none.
+            "client_ids": server.name == "product",
         }
+        | ({"spread_rooms": rooms} if len(rooms) > 1 else {})
         | _long_steps(settings)
     )
     scraped = scrape(server)
     lines = run_loadgen(config, settings, CpuMeter(server), timeout=900)
     steps = [line for line in lines if line["type"] == "step"]
-    after = sum(data.message_count(server.database, room) for room in rooms)
+    after = sum(data.message_count(server.database, room, seed=seed) for room in rooms)
     acked = sum(s["acked"] for s in steps)
     return {
         "server": server.name,
@@ -304,6 +281,7 @@ def ingest_rooms(
         "sustained": sustained(steps, "ack", INGEST_ACK_P99_MS, "acks_per_s"),
         "persisted_rows": after - before,
         "acked": acked,
+        # Every ok ack must stand for a committed row (late acks after the last step included).
         "persisted_check": after - before >= acked,
         "internals": internals(scraped, scrape(server)),
     }
