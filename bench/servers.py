@@ -140,6 +140,8 @@ def product(database_url: str, secret_key: str, log_dir: Path, tree: Path = ROOT
             # is not refused.
             "CHATROOM_RATE_LIMITS": "on",
             "CHATROOM_RATE_LIMIT_SCALE": "1000",
+            # Search has its own HTTP limit (30 a minute); one simulated searcher asks hundreds.
+            "CHATROOM_SEARCH_RATE_LIMIT": "100000/minute",
             # Every simulated client comes from 127.0.0.1: the per-address cap would refuse
             # all but the first 50.
             "CHATROOM_MAX_CONNECTIONS_PER_ADDRESS": "0",

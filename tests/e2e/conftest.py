@@ -85,12 +85,17 @@ def new_person(prefix: str = "user") -> Person:
     return Person(email=f"{prefix}-{tag}@example.com", username=f"{prefix}_{tag}")
 
 
+def open_sign_up(page: Page) -> None:
+    """From the log-in page to the sign-up form. The log-in form has an Email box too, so wait
+    for the hash route to swap the forms before filling anything."""
+    page.get_by_role("link", name="Sign up").click()
+    expect(page.get_by_role("heading", name="Create your account")).to_be_visible()
+
+
 def sign_up(page: Page, base_url: str, person: Person) -> None:
     """Signs up through the forms, starting from the log-in page, and waits for the chat."""
     page.goto(base_url + "/")
-    page.get_by_role("link", name="Sign up").click()
-    # The log-in form has an Email box too: wait for the hash route to swap the forms.
-    expect(page.get_by_role("heading", name="Create your account")).to_be_visible()
+    open_sign_up(page)
     page.get_by_role("textbox", name="Email").fill(person.email)
     page.get_by_role("textbox", name="Username").fill(person.username)
     page.get_by_label("Password", exact=True).fill(person.password)

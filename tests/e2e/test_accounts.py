@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import new_person, sign_up
+from tests.e2e.conftest import new_person, open_sign_up, sign_up
 from tests.support.procs import ServerProcess
 
 
@@ -20,7 +20,7 @@ def test_sign_up_with_a_taken_email_offers_to_log_in(server: ServerProcess, page
     page.get_by_role("button", name="Log out").click()
     expect(page.get_by_role("button", name="Log in")).to_be_visible()
 
-    page.get_by_role("link", name="Sign up").click()
+    open_sign_up(page)
     page.get_by_role("textbox", name="Email").fill(person.email.upper())
     page.get_by_role("textbox", name="Username").fill(new_person().username)
     page.get_by_label("Password", exact=True).fill(person.password)
@@ -39,7 +39,7 @@ def test_sign_up_with_a_taken_username(server: ServerProcess, page: Page) -> Non
     first = new_person("same")
     sign_up(page, server.url, first)
     page.get_by_role("button", name="Log out").click()
-    page.get_by_role("link", name="Sign up").click()
+    open_sign_up(page)
     page.get_by_role("textbox", name="Email").fill(new_person().email)
     page.get_by_role("textbox", name="Username").fill(first.username.upper())
     page.get_by_label("Password", exact=True).fill(first.password)

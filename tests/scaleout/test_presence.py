@@ -86,8 +86,12 @@ def test_typing_and_unread_reach_other_processes_but_not_the_sender(
             assert [t["user"]["username"] for t in client.received["typing"]] == [bob.username]
 
         sent = [bob.call("data", {"room": "general", "body": f"m{i}"})["message"]["id"] for i in range(2)]
-        assert alice.call("read", {"room": "general", "message_id": sent[0]}) == {"ok": True, "unread": 1}
-        assert alice_elsewhere.wait_for("unread", 1) == [{"room": "general", "unread": 1}]
+        assert alice.call("read", {"room": "general", "message_id": sent[0]}) == {
+            "ok": True,
+            "unread": 1,
+            "mentions": 0,
+        }
+        assert alice_elsewhere.wait_for("unread", 1) == [{"room": "general", "unread": 1, "mentions": 0}]
         assert alice.received["unread"] == []
         assert bob.received["unread"] == []
     finally:
