@@ -15,14 +15,20 @@ import logging
 import queue
 import threading
 from collections import Counter
+from collections.abc import Iterator
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
+from contextlib import contextmanager
 from typing import Protocol
+
+from sqlalchemy import Connection
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 
 from chatroom import broadcaster, metrics
 from chatroom.errors import ChatError
 from chatroom.extensions import db
-from chatroom.services.batch_apply import Op, Outcome, SendOp, apply_batch
+from chatroom.services.batch_apply import Applied, Op, Outcome, SendOp, apply_batch
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +58,8 @@ class GroupWriter:
         self._queue: queue.SimpleQueue[tuple[Op, Future[Outcome]]] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
+        # The writer thread's own database connection, held between batches (see _session).
+        self._connection: Connection | None = None
 
     def submit(self, op: Op) -> Outcome:
         """Queue `op`, wait for the commit that includes it, and return its outcome."""
@@ -97,13 +105,7 @@ class GroupWriter:
             # The rate limit store is asked before the transaction and charged after the
             # commit, so a slow store never holds a database lock.
             budgets = self._budgets(ops)
-            with db.session() as session:
-                # The connection's own counter (chatroom.metrics): statements of other
-                # connections, running meanwhile, are not this batch's.
-                counted = session.connection().info
-                sent_before = counted.get(metrics.STATEMENTS_KEY, 0)
-                applied = apply_batch(session, ops, budgets)
-                metrics.WRITER_BATCH_STATEMENTS.observe(counted.get(metrics.STATEMENTS_KEY, 0) - sent_before)
+            applied = self._commit(ops, budgets)
             metrics.WRITER_BATCH_OPS.observe(len(ops))
         except Exception as exc:  # noqa: BLE001 - every waiter learns of the failure; the writer goes on
             for _, future in batch:
@@ -114,6 +116,51 @@ class GroupWriter:
         broadcaster.mentioned(applied.mentions)
         for (_, future), outcome in zip(batch, applied.outcomes, strict=True):
             future.set_result(outcome)
+
+    def _commit(self, ops: list[Op], budgets: dict[int, int]) -> Applied:
+        try:
+            return self._commit_once(ops, budgets)
+        except DBAPIError as exc:
+            if not exc.connection_invalidated or self.synchronous:
+                raise
+            # The held connection had died (a database restart, a dropped TCP connection)
+            # before or during this batch; nothing of it committed on the old connection that
+            # a retry could duplicate unseen: sends are found again by client_id. Once more on
+            # a fresh connection, whose failure the waiters then learn.
+            log.warning("writer: the database connection was lost; reconnecting")
+            return self._commit_once(ops, budgets)
+
+    def _commit_once(self, ops: list[Op], budgets: dict[int, int]) -> Applied:
+        with self._session() as session:
+            # The connection's own counter (chatroom.metrics): statements of other
+            # connections, running meanwhile, are not this batch's.
+            counted = session.connection().info
+            sent_before = counted.get(metrics.STATEMENTS_KEY, 0)
+            applied = apply_batch(session, ops, budgets)
+            metrics.WRITER_BATCH_STATEMENTS.observe(counted.get(metrics.STATEMENTS_KEY, 0) - sent_before)
+        return applied
+
+    @contextmanager
+    def _session(self) -> Iterator[Session]:
+        """A session for one batch. The writer thread keeps one connection of its own rather
+        than checking one out of the pool per batch: no pre-ping round trip and no checkout
+        and return work per commit. A failed batch closes it (a dead or half-used
+        connection is never reused); the next batch opens a fresh one, pre-pinged by the
+        pool. A synchronous writer runs in its callers' threads and uses the pool."""
+        if self.synchronous:
+            with db.session() as session:
+                yield session
+            return
+        if self._connection is None:
+            self._connection = db.engine.connect()
+        try:
+            with Session(bind=self._connection, expire_on_commit=False) as session:
+                yield session
+        except BaseException:
+            connection, self._connection = self._connection, None
+            connection.invalidate()
+            connection.close()
+            raise
 
     def _budgets(self, ops: list[Op]) -> dict[int, int]:
         if self.limit is None:

@@ -9,7 +9,7 @@ from concurrent.futures import Future
 
 import pytest
 from flask import Flask
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select, text
 from sqlalchemy.orm import Session
 
 from chatroom.errors import ChatError
@@ -132,6 +132,35 @@ def test_group_writer_commits_concurrent_sends_together_and_answers_each(app: Fl
     assert seqs == list(range(1, len(people) + 1))
     with db.session() as s:
         assert s.scalar(select(Room.seq).where(Room.slug == "general")) == len(people)
+
+
+def test_group_writer_keeps_its_connection_and_replaces_it_when_the_database_drops_it(
+    make_app: Callable[..., Flask], pg_url: str
+) -> None:
+    """The writer checks one connection out for its batches (no pool checkout and pre-ping per
+    commit); when PostgreSQL ends that connection, the next batch is retried on a fresh one."""
+    make_app(pg_url)
+    alice = make_user("alice")
+    writer = GroupWriter()
+    checkouts: list[object] = []
+    event.listen(db.engine, "checkout", lambda *args: checkouts.append(args))
+    for i in range(3):
+        assert isinstance(writer.submit(SendOp(alice, "general", f"held {i}", f"held-{i}")), Sent)
+    assert len(checkouts) == 1
+
+    with db.engine.connect() as other:
+        ended = other.scalar(
+            text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
+    assert ended >= 1
+    after = writer.submit(SendOp(alice, "general", "after the drop", "held-after"))
+    assert isinstance(after, Sent) and after.created and after.message["seq"] == 4
+    assert len(checkouts) >= 2
+    with db.session() as s:
+        assert s.scalar(select(func.count()).select_from(Message)) == 4
 
 
 class RecordingLimit:
