@@ -77,13 +77,14 @@ def _best(result: dict[str, Any], rate: str) -> tuple[float | None, str]:
 def one_line(kind: str, r: dict[str, Any]) -> str:
     if "error" in r:
         return f"ERROR {r['error'][:300]}"
-    if kind == "connect":
+    if kind in ("connect", "connect-10k"):
         c = r["connect"]
-        return f"{c['connected']} connected in {c['total_ms']:.0f} ms, {r['kib_per_connection']} KiB/conn"
+        held = f", {r['still_open']} still open after {r['held_s']:.0f} s" if "still_open" in r else ""
+        return f"{c['connected']} connected in {c['total_ms']:.0f} ms, {r['kib_per_connection']} KiB/conn{held}"
     if kind == "fanout":
         value, mark = _best(r, "deliveries_per_s")
         return f"N={r['n']}: {_num(value)} deliveries/s at p99<=150 ms{mark}; {len(r['steps'])} steps"
-    if kind in ("ingest", "votes"):
+    if kind in ("ingest", "ingest-rooms", "votes"):
         value, mark = _best(r, "acks_per_s")
         return f"{_num(value)} acked/s within the p99 limit{mark}; {len(r['steps'])} steps"
     if kind == "join":
@@ -218,7 +219,9 @@ def rows(run: dict[str, Any]) -> list[tuple[str, str, str, str]]:
             figure = f"p99 {_num(q['p99'])} ms"
             if q["p99"] is None and q["failed"]:
                 figure = f"no answer ({(q.get('first_error') or 'failed')[:40]})"
-            matches = f"{q['matches_min']:,}" + (f"-{q['matches_max']:,}" if q["matches_max"] != q["matches_min"] else "")
+            matches = f"{q['matches_min']:,}" + (
+                f"-{q['matches_max']:,}" if q["matches_max"] != q["matches_min"] else ""
+            )
             out.append(
                 (
                     f"search {q['room'].removeprefix('join-')} {q['kind']}",
@@ -473,8 +476,9 @@ METHOD = """## How the benchmark works
   step; above 90% of its core the step is marked and a figure from it is a lower bound.
 - **Servers:** each runs alone, pinned to core 1 (`taskset`), started fresh for its scenarios.
   The product is `python server.py` (gevent, PostgreSQL, cookie authentication, payload
-  validation, rate-limit code path with `CHATROOM_RATE_LIMITS=off` lifting only the caps,
-  no Redis: one process). Baselines: `bench/baselines/seed_naive.py` (Flask-SocketIO threading
+  validation, the rate limiter on with its amounts raised a thousandfold
+  (`CHATROOM_RATE_LIMIT_SCALE=1000`, search `100000/minute`) so that the load itself is not
+  refused, no Redis: one process). Baselines: `bench/baselines/seed_naive.py` (Flask-SocketIO threading
   mode, ORM insert and commit per message, fetch-all history on join with one emit per row, no
   authentication), `bench/baselines/node_socketio/` (socket.io 4.8, pure broadcast, no database,
   no authentication) and `bench/baselines/socketify_raw.py` (raw websocket publish on
@@ -490,8 +494,12 @@ METHOD = """## How the benchmark works
   whose p99 passes 250 ms, where fewer than 99% of deliveries (or acks) arrived, where an ack
   failed or where a client was disconnected.
 - **Scenarios:** *fan-out*: N clients join one room, 10 of them send; deliveries/s summed over
-  all receivers. *Ingest*: 10 listeners, 200 senders that do not join; the acks come after the
-  commit, and the stored row count is checked against the ok acks. *Vote storm*: 1,000 joined
+  all receivers. *Ingest*: 10 listeners, 200 senders that do not join, a `client_id` on
+  every message as the web client sends; the acks come after the commit, and the stored row
+  count is checked against the ok acks. *Ingest over rooms*: the same over 100 rooms of 10
+  listeners each, the senders spread over them. Both ingest sweeps and the vote storm hold
+  each rate 10 s. Their detail column adds, from the server's `/metrics` over the sweep, the
+  garbage collector's pauses and the writer's ops and SQL statements per batch. *Vote storm*: 1,000 joined
   clients upvote one message (a repeat toggles), every total is broadcast to the room; after
   the run the stored totals are checked against the votes table. *Join*: sequential `join`s of
   rooms holding 1k, 100k and 1M messages (bulk-inserted with `generate_series`), then a tenth
@@ -510,7 +518,9 @@ METHOD = """## How the benchmark works
   after loading. The detail column gives how many messages of the room match each kind (all of
   which are ranked, whatever the page size).
   *Connect*: 1,000 clients open a socket with their cookie, 100 at a time. *Memory*: server RSS
-  after those 1,000 clients sit idle, minus RSS before, divided by the clients.
+  after those 1,000 clients sit idle, minus RSS before, divided by the clients. *Idle 10,000*:
+  the same with 10,000 clients held open 60 s, then counted (it needs a descriptor limit
+  above 10,000: `ulimit -n`).
 """
 
 
@@ -528,7 +538,13 @@ def write_markdown(run: dict[str, Any], path: Path, png: str) -> None:
         f"Python {m['python']}, Node {m['node']}; load average at start {m['load_at_start']} "
         "(the machine is shared, so only same-run ratios are meaningful)",
         f"- **Pinning:** server on core 1, load generator on core 0 (`taskset`); each rate held "
-        f"{run['settings']['step_seconds']:g} s, then up to {run['settings']['drain_ms'] / 1000:g} s to drain.",
+        f"{run['settings']['step_seconds']:g} s"
+        + (
+            ""
+            if run["quick"]
+            else " (ingest, ingest-rooms and votes: 10 s, so that one collector pause cannot decide a step)"
+        )
+        + f", then up to {run['settings']['drain_ms'] / 1000:g} s to drain.",
         "",
         "## Targets",
         "",
