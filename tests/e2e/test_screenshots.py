@@ -23,8 +23,8 @@ CONVERSATION = [
         "maya",
         "Morning all! The staging deploy went out at 9:40, release notes are here: https://example.com/releases/42",
     ),
-    ("jonas", "Thanks Maya. Two things I noticed:\n1. search feels snappier\n2. the export button moved"),
-    ("priya", "Can confirm the export button moved, it is under Share now."),
+    ("jonas", "Thanks @maya. Two things I noticed:\n1. **search** feels snappier\n2. the export button moved"),
+    ("priya", "Can confirm the export button moved, it is under `Share` now."),
     ("maya", "Yes, that was on purpose. Feedback welcome before Friday."),
     ("jonas", "Works for me. Lunch at 12:30?"),
 ]
@@ -100,7 +100,7 @@ def test_chat_at_1440_and_375(
     maya = ChatClient(conversation.url, "maya").login().connect()
     try:
         assert maya.call("join", {"room": "release-planning"})["ok"]
-        for body in ["Release 43 is planned for Thursday.", "Anything that must go in, say so by Wednesday noon."]:
+        for body in ["Release 43 is planned for Thursday.", "@sam anything that must go in, say so by Wednesday noon."]:
             assert maya.call("data", {"room": "release-planning", "body": body})["ok"]
     finally:
         maya.close()
