@@ -51,6 +51,14 @@ WRITER_BATCH_STATEMENTS = Histogram(
     "SQL statements one writer transaction sent, besides its BEGIN and COMMIT",
     buckets=(1, 2, 3, 4, 5, 6, 8, 10, 15, 20, 30),
 )
+SOCKET_EVENT_SECONDS = Histogram(
+    "chatroom_socket_event_seconds",
+    "Time from reading a Socket.IO event off its connection to its handler's return (the ack"
+    " is sent then): waiting for one of the connection's event slots, for the event loop, and"
+    " the handler itself, by event name",
+    ["event"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
+)
 ERRORS = Counter("chatroom_errors", "Errors returned to clients, by protocol error code", ["code", "transport"])
 
 _STARTED_KEY = "chatroom.query_started"

@@ -196,6 +196,27 @@ def run_attack(
     results.put(counts)
 
 
+def server_event_times(url: str, events: tuple[str, ...] = ("data", "upvote", "join")) -> str:
+    """Count and p99 bucket of `chatroom_socket_event_seconds` per event, from /metrics: the
+    server's share of an ack, to set beside what the clients measured."""
+    import requests
+    from prometheus_client.parser import text_string_to_metric_families
+
+    buckets: dict[str, list[tuple[float, float]]] = {}
+    for family in text_string_to_metric_families(requests.get(f"{url}/metrics", timeout=10).text):
+        for sample in family.samples:
+            if sample.name == "chatroom_socket_event_seconds_bucket" and sample.labels["event"] in events:
+                bound = float(sample.labels["le"])
+                buckets.setdefault(sample.labels["event"], []).append((bound, sample.value))
+    parts = []
+    for event in events:
+        rows = sorted(buckets.get(event, []))
+        total = rows[-1][1] if rows else 0
+        p99 = next((bound for bound, count in rows if count >= 0.99 * total), float("nan")) if total else float("nan")
+        parts.append(f"{event} {total:.0f} events, p99 <= {p99 * 1000:g} ms")
+    return "; ".join(parts)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--minutes", type=float, default=10)
@@ -326,6 +347,7 @@ def main() -> int:
         f"soak: normal clients' acks: {len(ack_ms)}, p50 {percentile(warm_acks, 0.5):.1f} ms, "
         f"p99 {percentile(warm_acks, 0.99):.1f} ms, max {max(ack_ms, default=0):.1f} ms (first 10% left out)"
     )
+    print(f"soak: server-side event times (read to answer, whole run): {server_event_times(server.url)}")
     samples.append((time.monotonic() - started, rss_kib(pid), fds(pid), sent[0]))
     warm = [s for s in samples if s[0] >= args.warmup * 60]
     base, last = warm[0], samples[-1]

@@ -147,3 +147,25 @@ def test_a_serving_process_reports_its_pauses_and_frozen_objects(server: ServerP
     assert samples["chatroom_gc_frozen_objects"] > 10_000
     assert samples["chatroom_gc_freezes_total|reason=start"] == 1
     assert samples["chatroom_gc_pause_seconds_count|generation=2"] >= 1
+
+
+def test_socket_events_are_timed_by_name_from_read_to_answer(server: ServerProcess) -> None:
+    before = scrape(server.url)
+    person = ChatClient(server.url).signup().connect()
+    try:
+        assert person.call("join", {"room": "general"})["ok"]
+        for n in range(3):
+            assert person.call("data", {"room": "general", "body": f"timed {n}"})["ok"]
+        assert person.call("join", {"room": "no-such-room"})["ok"] is False
+    finally:
+        person.close()
+    after = scrape(server.url)
+
+    def grew(name: str, event: str) -> float:
+        key = f"{name}|event={event}"
+        return after.get(key, 0.0) - before.get(key, 0.0)
+
+    assert grew("chatroom_socket_event_seconds_count", "data") == 3
+    # A refused event is timed too: its ack is as much an answer as any.
+    assert grew("chatroom_socket_event_seconds_count", "join") == 2
+    assert grew("chatroom_socket_event_seconds_sum", "data") > 0

@@ -163,16 +163,20 @@ class ConnectionGuard:
         slots = self._slots(eio_sid)
         if slots is None:
             return  # the connection is already gone
+        read_at = time.perf_counter()
         if not slots.acquire(timeout=SLOT_WAIT_SECONDS):
             self.refuse(eio_sid, "events stuck for too long")
             return
-        server.start_background_task(self._run, slots, sid, eio_sid, event, namespace, pkt.id)
+        server.start_background_task(self._run, slots, read_at, sid, eio_sid, event, namespace, pkt.id)
 
-    def _run(self, slots: threading.BoundedSemaphore, *event: Any) -> None:
+    def _run(self, slots: threading.BoundedSemaphore, read_at: float, *event: Any) -> None:
         try:
             library_patches.run_event(self.server, *event)
         finally:
             slots.release()
+            # event = (sid, eio_sid, [name, ...], namespace, ack id); names are registered
+            # handlers only (dispatch_event), so the label's values are bounded.
+            metrics.SOCKET_EVENT_SECONDS.labels(event=event[2][0]).observe(time.perf_counter() - read_at)
 
     def _slots(self, eio_sid: str) -> threading.BoundedSemaphore | None:
         connection = self.server.eio.sockets.get(eio_sid)
