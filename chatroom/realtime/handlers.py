@@ -176,7 +176,7 @@ def register(socketio: SocketIO, config: Config, writer: GroupWriter) -> None:
             # as a broadcast, so nothing falls between the snapshot and the live stream.
             server.enter_room(sid, channels.room_channel(data.room), namespace=NAMESPACE)
             joined = messages.join_room(s, user.id, data.room, data.after_seq)
-            muted = moderation.active_mute(s, user.id, data.room)
+            muted = moderation.active_mute(s, user.id, room)
         online = presence.join(sid, user.id, user.username, data.room)
         return {
             "ok": True,

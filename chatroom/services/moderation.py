@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from chatroom import broadcaster
 from chatroom.errors import ChatError
-from chatroom.models import ModerationEntry, Mute, User, utcnow
+from chatroom.models import ModerationEntry, Mute, Room, User, utcnow
 from chatroom.schemas import MAX_ID, MAX_PAGE_SIZE, MUTE_MAX_MINUTES, PAGE_SIZE, REASON_MAX_CHARS
 from chatroom.services.accounts import USERNAME_RE, Caller
 from chatroom.services.batch_plan import MODERATOR_ROLES
@@ -116,9 +116,7 @@ def make_admin(session: Session, username: str) -> User:
     return user
 
 
-def mute(
-    session: Session, actor: Caller, room_slug: str, username: str, minutes: int, reason: str
-) -> dict[str, Any]:
+def mute(session: Session, actor: Caller, room_slug: str, username: str, minutes: int, reason: str) -> dict[str, Any]:
     """Keep someone from sending in a room for `minutes` (1-43,200), logged; returns the entry E.
 
     Muting again replaces the end and the reason. The person's own sockets, in every process,
@@ -163,9 +161,7 @@ def mute(
     return view
 
 
-def unmute(
-    session: Session, actor: Caller, room_slug: str, username: str, reason: str | None
-) -> dict[str, Any] | None:
+def unmute(session: Session, actor: Caller, room_slug: str, username: str, reason: str | None) -> dict[str, Any] | None:
     """Lift someone's mute in a room, logged; returns the entry E, or None when they were not
     muted (nothing is logged or sent then). Their sockets get `unmuted {room}` after the commit.
     """
@@ -190,9 +186,8 @@ def unmute(
     return view
 
 
-def active_mute(session: Session, user_id: int, room_slug: str) -> dict[str, str] | None:
+def active_mute(session: Session, user_id: int, room: Room) -> dict[str, str] | None:
     """The person's mute in the room while it lasts: {"until", "reason"}, else None."""
-    room = get_room(session, room_slug)
     row = session.get(Mute, (room.id, user_id))
     if row is None or _aware(row.until) <= utcnow():
         return None

@@ -18,6 +18,7 @@ from chatroom.models import Message, ModerationEntry, Mute, Room, User, Vote, ut
 from chatroom.ratelimits import socket_limits
 from chatroom.services import accounts, messages, moderation, votes
 from chatroom.services.accounts import SessionUser
+from chatroom.services.rooms import get_room
 from chatroom.services.writer import GroupWriter
 from tests.conftest import PASSWORD
 
@@ -314,8 +315,11 @@ def test_a_muted_person_cannot_send_there_until_unmuted_but_votes(people: dict[s
         from chatroom.services import rooms
 
         rooms.create_room(s, bob.id, "Elsewhere", None)
-        assert moderation.active_mute(s, bob.id, "general") == {"until": entry["until"], "reason": "flooding"}
-        assert moderation.active_mute(s, bob.id, "elsewhere") is None
+        assert moderation.active_mute(s, bob.id, get_room(s, "general")) == {
+            "until": entry["until"],
+            "reason": "flooding",
+        }
+        assert moderation.active_mute(s, bob.id, get_room(s, "elsewhere")) is None
     assert send(bob, "fine here", room="elsewhere")["body"] == "fine here"
     assert votes.cast_vote(WRITER, bob, message["id"], 1).my_vote == 1
     lifted = unmute(mod, "bob")
@@ -329,7 +333,7 @@ def test_a_mute_that_runs_out_ends_by_itself(people: dict[str, SessionUser]) -> 
     with db.session() as s:
         s.execute(update(Mute).values(until=utcnow() - timedelta(seconds=1)))
         s.commit()
-        assert moderation.active_mute(s, people["bob"].id, "general") is None
+        assert moderation.active_mute(s, people["bob"].id, get_room(s, "general")) is None
     assert send(people["bob"], "back")["body"] == "back"
     # Lifting a mute that already ended logs nothing.
     assert unmute(people["mod"], "bob") is None
@@ -341,7 +345,7 @@ def test_muting_again_replaces_the_end(people: dict[str, SessionUser]) -> None:
     second = mute(people["admin"], "bob", 60, "still flooding")
     assert second["until"] > first["until"]
     with db.session() as s:
-        assert moderation.active_mute(s, people["bob"].id, "general") == {
+        assert moderation.active_mute(s, people["bob"].id, get_room(s, "general")) == {
             "until": second["until"],
             "reason": "still flooding",
         }
