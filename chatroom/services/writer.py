@@ -21,7 +21,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import contextmanager
 from typing import Protocol
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, event
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -60,6 +60,8 @@ class GroupWriter:
         self._start_lock = threading.Lock()
         # The writer thread's own database connection, held between batches (see _session).
         self._connection: Connection | None = None
+        # Whether the batch being applied has begun its commit (see _commit).
+        self._commit_sent = False
 
     def submit(self, op: Op) -> Outcome:
         """Queue `op`, wait for the commit that includes it, and return its outcome."""
@@ -121,17 +123,20 @@ class GroupWriter:
         try:
             return self._commit_once(ops, budgets)
         except DBAPIError as exc:
-            if not exc.connection_invalidated or self.synchronous:
+            if self.synchronous or not exc.connection_invalidated or self._commit_sent:
                 raise
-            # The held connection had died (a database restart, a dropped TCP connection)
-            # before or during this batch; nothing of it committed on the old connection that
-            # a retry could duplicate unseen: sends are found again by client_id. Once more on
-            # a fresh connection, whose failure the waiters then learn.
+            # The held connection died (a database restart, a dropped TCP connection) before
+            # this batch sent its COMMIT: PostgreSQL rolled the transaction back, so nothing
+            # of it can be applied twice. Once more on a fresh connection; its failure the
+            # waiters learn. A connection lost during the COMMIT leaves the outcome unknown
+            # (a repeated vote would toggle it back), so that one is never retried here.
             log.warning("writer: the database connection was lost; reconnecting")
             return self._commit_once(ops, budgets)
 
     def _commit_once(self, ops: list[Op], budgets: dict[int, int]) -> Applied:
+        self._commit_sent = False
         with self._session() as session:
+            event.listen(session, "before_commit", self._committing)
             # The connection's own counter (chatroom.metrics): statements of other
             # connections, running meanwhile, are not this batch's.
             counted = session.connection().info
@@ -139,6 +144,9 @@ class GroupWriter:
             applied = apply_batch(session, ops, budgets)
             metrics.WRITER_BATCH_STATEMENTS.observe(counted.get(metrics.STATEMENTS_KEY, 0) - sent_before)
         return applied
+
+    def _committing(self, _session: Session) -> None:
+        self._commit_sent = True
 
     @contextmanager
     def _session(self) -> Iterator[Session]:

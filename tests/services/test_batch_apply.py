@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import Future
 
 import pytest
 from flask import Flask
-from sqlalchemy import event, func, select, text
+from sqlalchemy import Connection, event, func, select, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from chatroom.errors import ChatError
 from chatroom.extensions import db
-from chatroom.models import Message, Room
+from chatroom.models import Message, Room, Vote
 from chatroom.services import batch_apply
 from chatroom.services.batch_apply import SendOp, Sent, VoteOp, VoteResult
 from chatroom.services.writer import GroupWriter
@@ -161,6 +163,38 @@ def test_group_writer_keeps_its_connection_and_replaces_it_when_the_database_dro
     assert len(checkouts) >= 2
     with db.session() as s:
         assert s.scalar(select(func.count()).select_from(Message)) == 4
+
+
+def test_group_writer_never_retries_a_batch_whose_commit_was_cut_off(
+    make_app: Callable[..., Flask], pg_url: str
+) -> None:
+    """A connection lost while its COMMIT is on the way leaves the outcome unknown: a vote
+    sent again would toggle back. The waiter gets the error; the writer goes on afresh."""
+    make_app(pg_url)
+    alice, bob = make_user("alice"), make_user("bob")
+    message_id = send(alice, "vote on me", "target").message["id"]
+    writer = GroupWriter()
+    assert isinstance(writer.submit(SendOp(alice, "general", "warm up", "warm")), Sent)
+    cut = {"done": False}
+
+    def end_the_backend_first(connection: Connection) -> None:
+        if cut["done"]:
+            return
+        cut["done"] = True
+        pid = connection.connection.dbapi_connection.info.backend_pid  # type: ignore[union-attr]
+        with db.engine.connect() as other:
+            other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            while other.scalar(text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid"), {"pid": pid}):
+                time.sleep(0.01)
+
+    event.listen(db.engine, "commit", end_the_backend_first)
+    with pytest.raises(DBAPIError):
+        writer.submit(VoteOp(bob, message_id, 1))
+    assert cut["done"]
+    with db.session() as s:
+        assert s.scalar(select(func.count()).select_from(Vote)) == 0
+    again = writer.submit(VoteOp(bob, message_id, 1))
+    assert isinstance(again, VoteResult) and again.my_vote == 1
 
 
 class RecordingLimit:
