@@ -59,6 +59,11 @@ SOCKET_EVENT_SECONDS = Histogram(
     ["event"],
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
 )
+PAGE_READ_WAITS = Counter(
+    "chatroom_page_read_waits",
+    "Page reads (join, history, Top) that waited for their sender's earlier ones to finish:"
+    " one person's page reads run two at a time across all their connections",
+)
 ERRORS = Counter("chatroom_errors", "Errors returned to clients, by protocol error code", ["code", "transport"])
 
 _STARTED_KEY = "chatroom.query_started"

@@ -27,6 +27,7 @@ from chatroom.errors import ChatError
 from chatroom.extensions import db
 from chatroom.jsondepth import MAX_DEPTH, TooDeepArgument
 from chatroom.ratelimits import socket_limits
+from chatroom.realtime.guard import PageReads
 from chatroom.realtime.presence import presence
 from chatroom.schemas import (
     TYPING_INTERVAL_SECONDS,
@@ -54,6 +55,8 @@ NAMESPACE = "/"
 # How often a long-lived socket re-checks that its log-in session still exists. Log-out
 # disconnects its sockets at once; this bounds the lag if that signal is ever missed.
 SESSION_RECHECK_SECONDS = 60.0
+# Page reads (join, history, Top) of one person that run at once, across their connections.
+PAGE_READS_PER_USER = 2
 # Keys of the connection's WSGI environ (one dict per connection, kept by python-socketio).
 _USER_KEY = "chatroom.user"
 _CHECKED_KEY = "chatroom.checked_at"
@@ -123,8 +126,13 @@ def _connecting_user(auth: Any) -> accounts.Caller:
 def register(socketio: SocketIO, config: Config, writer: GroupWriter) -> None:
     server: python_socketio.Server = socketio.server
 
-    def event(name: str, schema: type[P]) -> Callable[[Callable[[str, accounts.Caller, P], Ack]], None]:
-        """Bind a handler that gets the sid, the caller and a validated payload; always ack."""
+    page_reads = PageReads(PAGE_READS_PER_USER)
+
+    def event(
+        name: str, schema: type[P], *, page_read: bool = False
+    ) -> Callable[[Callable[[str, accounts.Caller, P], Ack]], None]:
+        """Bind a handler that gets the sid, the caller and a validated payload; always ack.
+        A `page_read` handler waits for its caller's page slot (realtime.guard.PageReads)."""
 
         def bind(handler: Callable[[str, accounts.Caller, P], Ack]) -> None:
             @wraps(handler)
@@ -135,7 +143,11 @@ def register(socketio: SocketIO, config: Config, writer: GroupWriter) -> None:
                         raise ChatError("invalid", f"the payload nests deeper than {MAX_DEPTH} levels")
                     if len(args) != 1 or not isinstance(args[0], dict):
                         raise ChatError("invalid", "the payload must be one JSON object")
-                    return handler(sid, user, schema.model_validate(args[0]))
+                    payload = schema.model_validate(args[0])
+                    if not page_read:
+                        return handler(sid, user, payload)
+                    with page_reads.slot(user.id):
+                        return handler(sid, user, payload)
                 except Exception as exc:  # noqa: BLE001 - every failure becomes an error ack
                     error = as_chat_error(exc)
                     metrics.ERRORS.labels(code=error.code, transport="socket").inc()
@@ -165,7 +177,7 @@ def register(socketio: SocketIO, config: Config, writer: GroupWriter) -> None:
     def on_disconnect(*_args: Any) -> None:
         presence.disconnect(request.sid)  # type: ignore[attr-defined]
 
-    @event("join", JoinIn)
+    @event("join", JoinIn, page_read=True)
     def on_join(sid: str, user: accounts.Caller, data: JoinIn) -> Ack:
         socket_limits.hit_join(user.id)
         with db.session() as s:
@@ -255,14 +267,14 @@ def register(socketio: SocketIO, config: Config, writer: GroupWriter) -> None:
         socket_limits.hit_vote(user.id)
         return votes.cast_vote(writer, user, data.message_id, -1).ack()
 
-    @event("get_previous_messages", HistoryIn)
+    @event("get_previous_messages", HistoryIn, page_read=True)
     def on_history(_sid: str, user: accounts.Caller, data: HistoryIn) -> Ack:
         socket_limits.hit_history(user.id)
         with db.session() as s:
             page = messages.load_history(s, user.id, data.room, data.before, data.limit)
         return {"ok": True, "messages": page.messages, "has_more": page.has_more}
 
-    @event("get_top", TopIn)
+    @event("get_top", TopIn, page_read=True)
     def on_top(_sid: str, user: accounts.Caller, data: TopIn) -> Ack:
         socket_limits.hit_top(user.id)
         with db.session() as s:

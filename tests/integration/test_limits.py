@@ -294,3 +294,31 @@ def test_concurrent_signups_and_logins_on_sqlite_all_succeed(tmp_path: Path) -> 
         for thread in threads:
             thread.join(timeout=120)
     assert sorted(statuses) == [200] * 8 + [201] * 8
+
+
+def page_read_waits(server: ServerProcess) -> float:
+    metrics = requests.get(f"{server.url}/metrics", timeout=10).text
+    line = next(x for x in metrics.splitlines() if x.startswith("chatroom_page_read_waits_total "))
+    return float(line.split()[1])
+
+
+@pytest.mark.postgres
+def test_one_persons_page_reads_wait_for_each_other(pg_url: str, tmp_path: Path) -> None:
+    # PostgreSQL, so that a page read yields to the event loop while its query runs and the
+    # connection's next events start meanwhile (four in flight): they must queue behind it.
+    with ServerProcess(pg_url, tmp_path, CHATROOM_RATE_LIMITS="on") as server:
+        reader = ChatClient(server.url).signup().connect()
+        other = ChatClient(server.url).signup().connect()
+        try:
+            for n in range(30):
+                reader.call("data", {"room": "general", "body": f"page filler {n}"})
+            assert other.call("get_previous_messages", {"room": "general"})["ok"]
+            assert page_read_waits(server) == 0
+            pages = pipelined(reader, "get_previous_messages", [{"room": "general", "limit": 100}] * 40)
+            assert pages == ["ok"] * 40
+            assert page_read_waits(server) > 0
+            # Another person's page is not held behind them.
+            assert other.call("get_previous_messages", {"room": "general"})["ok"]
+        finally:
+            reader.close()
+            other.close()
