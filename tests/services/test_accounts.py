@@ -136,6 +136,35 @@ def test_expired_sessions_are_refused(app: Flask) -> None:
         assert accounts.resume_session(s, token, idle_timeout=3600, absolute_timeout=3600) is None
 
 
+def test_last_seen_is_written_every_five_minutes_or_a_tenth_of_the_idle_timeout(app: Flask) -> None:
+    """A socket re-checks its session every minute: most re-checks must stay reads."""
+    from datetime import timedelta
+
+    from chatroom.models import AuthSession
+
+    def seen_after(token: str, ago: timedelta, idle_timeout: int) -> timedelta:
+        with db.session() as s:
+            row = s.get(AuthSession, accounts.hash_token(token))
+            assert row is not None
+            row.last_seen_at -= ago
+            before = row.last_seen_at
+            s.commit()
+            assert accounts.resume_session(s, token, idle_timeout=idle_timeout, absolute_timeout=86400) is not None
+            s.expire_all()
+            row = s.get(AuthSession, accounts.hash_token(token))
+            assert row is not None
+            return row.last_seen_at - before
+
+    with db.session() as s:
+        user = accounts.sign_up(s, "seen@example.com", "seenuser", PASSWORD)
+        token = accounts.start_session(s, user).token
+    day = 86400
+    assert seen_after(token, timedelta(minutes=2), day) == timedelta(0)  # within five minutes: a read
+    assert seen_after(token, timedelta(minutes=6), day) > timedelta(minutes=5)  # written
+    assert seen_after(token, timedelta(seconds=30), 3600) == timedelta(0)
+    assert seen_after(token, timedelta(seconds=7), 60) > timedelta(seconds=6)  # a tenth of 60 s
+
+
 def test_log_out_commits_before_it_tells_the_sockets(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
     """A socket told of the log-out that re-checks its session at once finds it gone."""
     with db.session() as s:
