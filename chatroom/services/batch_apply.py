@@ -67,18 +67,27 @@ class Applied:
     mentions: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
 
 
-def apply_batch(session: Session, ops: list[Op], budgets: Mapping[int, int] | None = None) -> Applied:
+def apply_batch(
+    session: Session,
+    ops: list[Op],
+    budgets: Mapping[int, int] | None = None,
+    room_ids: dict[str, int] | None = None,
+) -> Applied:
     """Apply and commit `ops` together; the caller broadcasts and charges afterwards.
 
     `budgets`: how many more messages each author may send (plan_batch). A batch rolled
     back by a uniqueness race is planned again from fresh rows with the same budgets, so an
     op refused the first time stays refused and a message stored by the other process is
     answered as a retry, charged to nobody here.
+
+    `room_ids`: room ids by slug that the caller keeps from batch to batch (the writer does);
+    slugs missing from it are read and added. A room is never deleted and its slug never
+    changes, so a kept id stays right, and a batch of sends to known rooms saves a query.
     """
     attempt = 1
     while True:
         try:
-            applied = _apply(session, ops, budgets or {})
+            applied = _apply(session, ops, budgets or {}, {} if room_ids is None else room_ids)
             session.commit()
             return applied
         except (IntegrityError, _StaleError) as exc:
@@ -137,13 +146,13 @@ def _target_ids(ops: list[Op]) -> set[int]:
     return {op.message_id for op in ops if isinstance(op, VoteOp | EditOp | DeleteOp) and op.message_id <= MAX_ID}
 
 
-def _read_rows(session: Session, ops: list[Op]) -> CurrentRows:
+def _read_rows(session: Session, ops: list[Op], known_rooms: dict[str, int]) -> CurrentRows:
     slugs = {op.room for op in ops if isinstance(op, SendOp) and SLUG_RE.match(op.room)}
-    room_ids: dict[str, int] = {}
-    if slugs:
-        room_ids = {
-            slug: room_id for slug, room_id in session.execute(select(Room.slug, Room.id).where(Room.slug.in_(slugs)))
-        }
+    room_ids = {slug: known_rooms[slug] for slug in slugs if slug in known_rooms}
+    if missing := slugs - room_ids.keys():
+        found = {slug: room_id for slug, room_id in session.execute(select(Room.slug, Room.id).where(Room.slug.in_(missing)))}
+        room_ids.update(found)
+        known_rooms.update(found)
     client_ids = {(op.author.id, op.client_id) for op in ops if isinstance(op, SendOp) and op.client_id}
     targets = _targets(session, _target_ids(ops))
     voted = {op.message_id for op in ops if isinstance(op, VoteOp)}
@@ -176,8 +185,8 @@ def _read_rows(session: Session, ops: list[Op]) -> CurrentRows:
     )
 
 
-def _apply(session: Session, ops: list[Op], budgets: Mapping[int, int]) -> Applied:
-    rows = _read_rows(session, ops)
+def _apply(session: Session, ops: list[Op], budgets: Mapping[int, int], known_rooms: dict[str, int]) -> Applied:
+    rows = _read_rows(session, ops, known_rooms)
     plan = plan_batch(ops, rows, budgets)
     # Every name the batch's new bodies could mention, in one query and before the room locks.
     people = resolve(

@@ -62,6 +62,9 @@ class GroupWriter:
         self._connection: Connection | None = None
         # Whether the batch being applied has begun its commit (see _commit).
         self._commit_sent = False
+        # Room ids by slug, kept across batches (apply_batch's `room_ids`) by a writer thread,
+        # which serves one app and so one database; a synchronous writer keeps none.
+        self._room_ids: dict[str, int] | None = None if synchronous else {}
 
     def submit(self, op: Op) -> Outcome:
         """Queue `op`, wait for the commit that includes it, and return its outcome."""
@@ -141,7 +144,7 @@ class GroupWriter:
             # connections, running meanwhile, are not this batch's.
             counted = session.connection().info
             sent_before = counted.get(metrics.STATEMENTS_KEY, 0)
-            applied = apply_batch(session, ops, budgets)
+            applied = apply_batch(session, ops, budgets, self._room_ids)
             metrics.WRITER_BATCH_STATEMENTS.observe(counted.get(metrics.STATEMENTS_KEY, 0) - sent_before)
         return applied
 

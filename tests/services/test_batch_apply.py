@@ -115,6 +115,38 @@ def test_votes_on_one_message_in_a_batch_are_one_change_with_exact_per_voter_ack
     )
 
 
+def test_kept_room_ids_spare_the_room_query_and_unknown_rooms_stay_not_found(app: Flask) -> None:
+    alice = make_user("alice")
+    kept: dict[str, int] = {}
+    statements: list[str] = []
+
+    def record(_conn: Connection, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(statement)
+
+    def send_to(room: str, body: str) -> batch_apply.Outcome:
+        statements.clear()
+        with db.session() as s:
+            return batch_apply.apply_batch(s, [SendOp(alice, room, body, None)], room_ids=kept).outcomes[0]
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        assert isinstance(send_to("general", "first"), Sent)
+        first = list(statements)
+        with db.session() as s:
+            assert kept == {"general": s.scalar(select(Room.id).where(Room.slug == "general"))}
+        second = send_to("general", "second")
+        assert isinstance(second, Sent) and second.message["room"] == "general"
+        room_queries = [q for q in first if q.lstrip().startswith("SELECT rooms.slug")]
+        assert len(room_queries) == 1
+        assert not [q for q in statements if q.lstrip().startswith("SELECT rooms.slug")]
+        assert len(statements) == len(first) - 1
+        unknown = send_to("no-such-room", "lost")
+        assert isinstance(unknown, ChatError) and unknown.code == "not_found"
+        assert "no-such-room" not in kept
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+
+
 def test_group_writer_commits_concurrent_sends_together_and_answers_each(app: Flask) -> None:
     people = [make_user(f"writer{i}") for i in range(8)]
     writer = GroupWriter()
