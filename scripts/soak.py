@@ -280,6 +280,16 @@ def main() -> int:
     errors = [0]
     error_kinds: dict[str, int] = {}
 
+    def count_error(kind: str) -> None:
+        errors[0] += 1
+        error_kinds[kind] = error_kinds.get(kind, 0) + 1
+
+    def refused(ack: Any) -> None:
+        # An error ack is an error too: a soak whose sends all fail measures nothing.
+        if not isinstance(ack, dict) or not ack.get("ok"):
+            code = ack.get("error", {}).get("code") if isinstance(ack, dict) else None
+            count_error(f"ack {code}")
+
     def run(client: SoakClient, rng: random.Random) -> None:
         stop.wait(rng.uniform(0, args.interval))
         n = 0
@@ -295,15 +305,16 @@ def main() -> int:
                     },
                 )
                 ack_ms.append((time.perf_counter() - started) * 1000)
-                sent[0] += 1
+                refused(ack)
+                if ack.get("ok"):
+                    sent[0] += 1
                 if rng.random() < 0.5 and ack.get("ok"):
                     started = time.perf_counter()
-                    client.call("upvote", {"message_id": ack["message"]["id"] - rng.randint(0, 20)})
+                    vote = client.call("upvote", {"message_id": ack["message"]["id"] - rng.randint(0, 20)})
                     ack_ms.append((time.perf_counter() - started) * 1000)
+                    refused(vote)
             except Exception as exc:  # noqa: BLE001 - counted and reported
-                errors[0] += 1
-                kind = type(exc).__name__
-                error_kinds[kind] = error_kinds.get(kind, 0) + 1
+                count_error(type(exc).__name__)
             n += 1
             stop.wait(args.interval)
 
