@@ -310,7 +310,8 @@ def main() -> int:
                     sent[0] += 1
                 if rng.random() < 0.5 and ack.get("ok"):
                     started = time.perf_counter()
-                    vote = client.call("upvote", {"message_id": ack["message"]["id"] - rng.randint(0, 20)})
+                    target = max(1, ack["message"]["id"] - rng.randint(0, 20))
+                    vote = client.call("upvote", {"message_id": target})
                     ack_ms.append((time.perf_counter() - started) * 1000)
                     refused(vote)
             except Exception as exc:  # noqa: BLE001 - counted and reported
