@@ -132,8 +132,9 @@ def main() -> int:
         # frames) keeps greenlets ready all the time, so every database round trip of the
         # writer waited about one slice, five or more per batch. Polling every millisecond
         # bounds that wait (a 90 s soak beside a join flood: other people's ack p99 324 ms
-        # before, 66 ms after); the CPU cost is one poll per busy millisecond. (The same setting paces GIL hand-offs between real threads;
-        # the only ones here, argon2's pool, hash with the GIL released.)
+        # before, 66 ms after); the CPU cost is one poll per busy millisecond. The same
+        # setting paces GIL hand-offs between real threads; the only ones here, argon2's
+        # pool, hash with the GIL released.
         sys.setswitchinterval(LOOP_SLICE_SECONDS)
         patch_gevent_server(config.header_timeout_seconds)
         complete_websocket_sends()
