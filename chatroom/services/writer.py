@@ -139,7 +139,6 @@ class GroupWriter:
     def _commit_once(self, ops: list[Op], budgets: dict[int, int]) -> Applied:
         self._commit_sent = False
         with self._session() as session:
-            event.listen(session, "before_commit", self._committing)
             # The connection's own counter (chatroom.metrics): statements of other
             # connections, running meanwhile, are not this batch's.
             counted = session.connection().info
@@ -148,7 +147,7 @@ class GroupWriter:
             metrics.WRITER_BATCH_STATEMENTS.observe(counted.get(metrics.STATEMENTS_KEY, 0) - sent_before)
         return applied
 
-    def _committing(self, _session: Session) -> None:
+    def _committing(self, _connection: Connection) -> None:
         self._commit_sent = True
 
     @contextmanager
@@ -164,6 +163,8 @@ class GroupWriter:
             return
         if self._connection is None:
             self._connection = db.engine.connect()
+            # Once per connection, not per batch: marks the moment its COMMIT goes out.
+            event.listen(self._connection, "commit", self._committing)
         try:
             with Session(bind=self._connection, expire_on_commit=False) as session:
                 yield session
