@@ -284,11 +284,13 @@ def main() -> int:
         errors[0] += 1
         error_kinds[kind] = error_kinds.get(kind, 0) + 1
 
-    def refused(ack: Any) -> None:
+    def accepted(ack: Any) -> bool:
         # An error ack is an error too: a soak whose sends all fail measures nothing.
-        if not isinstance(ack, dict) or not ack.get("ok"):
-            code = ack.get("error", {}).get("code") if isinstance(ack, dict) else None
-            count_error(f"ack {code}")
+        if isinstance(ack, dict) and ack.get("ok"):
+            return True
+        code = ack.get("error", {}).get("code") if isinstance(ack, dict) else None
+        count_error(f"ack {code}")
+        return False
 
     def run(client: SoakClient, rng: random.Random) -> None:
         stop.wait(rng.uniform(0, args.interval))
@@ -305,15 +307,14 @@ def main() -> int:
                     },
                 )
                 ack_ms.append((time.perf_counter() - started) * 1000)
-                refused(ack)
-                if ack.get("ok"):
-                    sent[0] += 1
-                if rng.random() < 0.5 and ack.get("ok"):
+                ok = accepted(ack)
+                sent[0] += ok
+                if ok and rng.random() < 0.5:
                     started = time.perf_counter()
                     target = max(1, ack["message"]["id"] - rng.randint(0, 20))
                     vote = client.call("upvote", {"message_id": target})
                     ack_ms.append((time.perf_counter() - started) * 1000)
-                    refused(vote)
+                    accepted(vote)
             except Exception as exc:  # noqa: BLE001 - counted and reported
                 count_error(type(exc).__name__)
             n += 1
