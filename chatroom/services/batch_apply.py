@@ -194,14 +194,9 @@ def _apply(session: Session, ops: list[Op], budgets: Mapping[int, int], known_ro
         [send.op.body for send in plan.new_sends]
         + [change.op.body for change in plan.changes if isinstance(change.op, EditOp)],
     )
-    # Take the sequence numbers room by room, in id order, so that two batches never wait
-    # on each other's rooms crosswise.
-    first_seqs: dict[int, int] = {}
-    for room_id, count in sorted(plan.seq_counts().items()):
-        last = session.execute(
-            update(Room).where(Room.id == room_id).values(seq=Room.seq + count).returning(Room.seq)
-        ).scalar_one()
-        first_seqs[room_id] = int(last) - count + 1
+    # Take the sequence numbers, locking the rooms in id order so that two batches never
+    # wait on each other's rooms crosswise.
+    first_seqs = _take_seqs(session, plan.seq_counts())
     changed = {change.op.message_id for change in plan.changes} | set(plan.current.values())
     if changed and _targets(session, changed) != {m: rows.targets[m] for m in changed}:
         # Read again under the room locks: another process deleted one of them meanwhile.
@@ -239,6 +234,41 @@ def _apply(session: Session, ops: list[Op], budgets: Mapping[int, int], known_ro
         plan.stored_by_author,
         notices,
     )
+
+
+# Every room's numbers in one statement, whatever the number of rooms. The MATERIALIZED
+# CTE hands its rows out in id order and locks each as it does; the UPDATE reaches a room
+# only through its row there, so the rooms are locked in id order, as one UPDATE per room
+# in id order would (the order every batch of every process takes them in: no deadlock).
+_TAKE_SEQS = text(
+    "WITH wanted AS (SELECT id, n FROM unnest(CAST(:ids AS bigint[]), CAST(:counts AS bigint[])) AS w(id, n)), "
+    "locked AS MATERIALIZED (SELECT rooms.id FROM rooms JOIN wanted ON wanted.id = rooms.id "
+    "ORDER BY rooms.id FOR UPDATE OF rooms) "
+    "UPDATE rooms SET seq = rooms.seq + wanted.n FROM wanted JOIN locked ON locked.id = wanted.id "
+    "WHERE rooms.id = locked.id RETURNING rooms.id, rooms.seq"
+)
+
+
+def _take_seqs(session: Session, counts: Mapping[int, int]) -> dict[int, int]:
+    """Take `counts[room]` numbers from each room's sequence; the first number of each.
+    The room rows stay locked until the commit (see the module's docstring)."""
+    if not counts:
+        return {}
+    if session.get_bind().dialect.name == "postgresql":
+        ids = sorted(counts)
+        rows = session.execute(_TAKE_SEQS, {"ids": ids, "counts": [counts[i] for i in ids]}).all()
+        last = {int(room_id): int(seq) for room_id, seq in rows}
+    else:
+        # SQLite runs one writer at a time; a room at a time is all it needs.
+        last = {
+            room_id: int(
+                session.execute(
+                    update(Room).where(Room.id == room_id).values(seq=Room.seq + count).returning(Room.seq)
+                ).scalar_one()
+            )
+            for room_id, count in sorted(counts.items())
+        }
+    return {room_id: last[room_id] - count + 1 for room_id, count in counts.items()}
 
 
 def _insert_messages(

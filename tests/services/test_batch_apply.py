@@ -10,7 +10,7 @@ from concurrent.futures import Future
 
 import pytest
 from flask import Flask
-from sqlalchemy import Connection, event, func, select, text
+from sqlalchemy import Connection, Update, event, func, select, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -19,6 +19,7 @@ from chatroom.extensions import db
 from chatroom.models import Message, Room, Vote
 from chatroom.services import batch_apply
 from chatroom.services.batch_apply import SendOp, Sent, VoteOp, VoteResult
+from chatroom.services.rooms import create_room
 from chatroom.services.writer import GroupWriter
 from tests.services.test_messages import make_user, send
 
@@ -113,6 +114,76 @@ def test_votes_on_one_message_in_a_batch_are_one_change_with_exact_per_voter_ack
         0,
         3,
     )
+
+
+def test_a_batch_over_several_rooms_numbers_each_room_from_its_own_sequence(app: Flask) -> None:
+    alice = make_user("alice")
+    with db.session() as s:
+        rooms = ["general"] + [create_room(s, alice.id, name, None).slug for name in ("Second", "Third")]
+    apply([SendOp(alice, "third", "earlier", None)])
+    statements: list[str] = []
+
+    def record(_conn: Connection, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        applied = apply([SendOp(alice, rooms[i % 3], f"m{i}", f"c{i}") for i in range(7)])
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    got = [(o.message["room"], o.message["seq"]) for o in applied.outcomes if isinstance(o, Sent)]
+    assert got == [
+        ("general", 1), ("second", 1), ("third", 2), ("general", 2), ("second", 2), ("third", 3), ("general", 3),
+    ]  # fmt: skip
+    with db.session() as s:
+        assert dict(s.execute(select(Room.slug, Room.seq).where(Room.slug.in_(rooms))).all()) == {
+            "general": 3, "second": 2, "third": 3,
+        }  # fmt: skip
+    room_updates = [q for q in statements if q.lstrip().startswith(("UPDATE rooms", "WITH wanted"))]
+    # PostgreSQL takes every room's numbers in one statement; SQLite, one writer at a time, room by room.
+    assert len(room_updates) == (1 if db.engine.dialect.name == "postgresql" else 3)
+
+
+@pytest.mark.postgres
+def test_a_batch_locks_its_rooms_in_id_order(make_app: Callable[..., Flask], pg_url: str) -> None:
+    """The batch waiting on the first room has not locked the second, so another transaction
+    that holds the first can still take the second: no crosswise wait, no deadlock."""
+    make_app(pg_url)
+    alice = make_user("alice")
+    with db.session() as s:
+        second = create_room(s, alice.id, "Second", None)
+        first_id = s.scalar(select(Room.id).where(Room.slug == "general"))
+        second_id = second.id
+    assert first_id is not None and first_id < second_id
+    holder = db.engine.connect()
+    holder.execute(text("SET lock_timeout = '5s'"))
+    holder.execute(update_seq(first_id))
+    outcome: list[batch_apply.Outcome] = []
+    batch = threading.Thread(
+        target=lambda: outcome.extend(
+            apply([SendOp(alice, "second", "b", None), SendOp(alice, "general", "a", None)]).outcomes
+        )
+    )
+    batch.start()
+    try:
+        waiting = text("SELECT count(*) FROM pg_locks WHERE NOT granted AND locktype = 'transactionid'")
+        deadline = time.monotonic() + 10
+        while holder.execute(waiting).scalar_one() == 0 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert batch.is_alive()
+        # Locked the other way round this would wait on the batch, which waits on us.
+        holder.execute(update_seq(second_id))
+    finally:
+        holder.rollback()
+        holder.close()
+    batch.join(timeout=10)
+    assert [(o.message["room"], o.message["seq"]) for o in outcome if isinstance(o, Sent)] == [
+        ("second", 1), ("general", 1),
+    ]  # fmt: skip
+
+
+def update_seq(room_id: int) -> Update:
+    return update(Room).where(Room.id == room_id).values(seq=Room.seq)
 
 
 def test_kept_room_ids_spare_the_room_query_and_unknown_rooms_stay_not_found(app: Flask) -> None:
