@@ -370,15 +370,19 @@ def _apply_votes(
     session: Session, plan: Plan, vote_seqs: dict[int, int], broadcasts: list[tuple[int, str, dict[str, Any]]]
 ) -> dict[int, VoteResult]:
     pairs = {(op.voter.id, op.message_id) for _, op in plan.votes}
-    # Read after the room locks were taken: no other writer can change these rows now.
-    before = {
-        (user_id, message_id): value
-        for user_id, message_id, value in session.execute(
-            select(Vote.user_id, Vote.message_id, Vote.value).where(
-                tuple_(Vote.user_id, Vote.message_id).in_(sorted(pairs))
-            )
-        )
-    }
+    # The voters' current votes and each message's stored totals, in one query. Read after
+    # the room locks were taken: no other writer can change these rows now, so the totals
+    # are still the stored ones when the new totals are written below.
+    before: dict[tuple[int, int], int] = {}
+    stored: dict[int, tuple[int, int, bool]] = {}
+    for message_id, up, down, deleted, user_id, value in session.execute(
+        select(Message.id, Message.upvotes, Message.downvotes, Message.deleted, Vote.user_id, Vote.value)
+        .outerjoin(Vote, and_(Vote.message_id == Message.id, tuple_(Vote.user_id, Vote.message_id).in_(sorted(pairs))))
+        .where(Message.id.in_(sorted(vote_seqs)))
+    ):
+        stored[message_id] = (int(up), int(down), bool(deleted))
+        if user_id is not None:
+            before[(user_id, message_id)] = value
     fold = fold_votes(plan.votes, before)
     # Statements whose text does not depend on the batch: compiled once and cached.
     if fold.inserts:
@@ -388,16 +392,7 @@ def _apply_votes(
     if fold.removals:
         session.execute(delete(Vote).where(tuple_(Vote.user_id, Vote.message_id).in_(fold.removals)))
 
-    # The totals as stored, read under the room locks like the votes above; each message's
-    # new totals and Top rank are then written together, in one statement for the batch.
-    stored = {
-        message_id: (int(up), int(down), bool(deleted))
-        for message_id, up, down, deleted in session.execute(
-            select(Message.id, Message.upvotes, Message.downvotes, Message.deleted).where(
-                Message.id.in_(sorted(vote_seqs))
-            )
-        )
-    }
+    # Each message's new totals and Top rank, written together in one statement for the batch.
     final: dict[int, tuple[int, int]] = {}
     rows: list[dict[str, Any]] = []
     for message_id, seq in vote_seqs.items():
