@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -39,6 +39,7 @@ from chatroom.services.batch_plan import (
     SendOp,
     Sent,
     Target,
+    VoteFold,
     VoteOp,
     VoteResult,
     fold_votes,
@@ -83,20 +84,45 @@ def apply_batch(
     `room_ids`: room ids by slug that the caller keeps from batch to batch (the writer does);
     slugs missing from it are read and added. A room is never deleted and its slug never
     changes, so a kept id stays right, and a batch of sends to known rooms saves a query.
+
+    The first try does not look the batch's client_ids up: nearly every message is new, and
+    the unique index on (author, client_id) stops a retry of a stored one. That try is then
+    rolled back and the batch planned again with the lookup; it is not counted among the
+    ATTEMPTS. A send the first plan refuses (muted, over the limit) is looked up at once,
+    since a retry of a stored message is answered with it, not refused.
     """
+    looked_up = not _client_ids(ops)
     attempt = 1
     while True:
         try:
-            applied = _apply(session, ops, budgets or {}, {} if room_ids is None else room_ids)
+            session.info.pop(WRITE_SENT, None)  # a statement that failed committed nothing
+            applied = _apply(session, ops, budgets or {}, {} if room_ids is None else room_ids, looked_up)
             session.commit()
             return applied
         except (IntegrityError, _StaleError) as exc:
             session.rollback()
+            if not looked_up and isinstance(exc, IntegrityError):
+                looked_up = True
+                continue
             if attempt == ATTEMPTS:
                 if isinstance(exc, _StaleError):
                     raise ChatError("unavailable", "the message changed meanwhile; try again") from exc
                 raise
             attempt += 1
+
+
+# Set in a session's info when the batch has sent a statement that commits by itself: from
+# then on, a lost connection leaves the batch's outcome unknown (GroupWriter._commit).
+WRITE_SENT = "chatroom.write_sent"
+
+
+def _autocommits(session: Session) -> bool:
+    """Whether the session's connection commits each statement (the writer's own connection
+    on PostgreSQL, services/writer.py): a batch then reads without a transaction and begins
+    one only when it writes more than one statement, which saves the BEGIN and COMMIT round
+    trips of a batch of new messages. Reads outside the transaction see what they would see
+    in one: each statement of a READ COMMITTED transaction reads the latest commits anyway."""
+    return bool(session.connection().get_execution_options().get("isolation_level") == "AUTOCOMMIT")
 
 
 class _StaleError(Exception):
@@ -146,14 +172,24 @@ def _target_ids(ops: list[Op]) -> set[int]:
     return {op.message_id for op in ops if isinstance(op, VoteOp | EditOp | DeleteOp) and op.message_id <= MAX_ID}
 
 
-def _read_rows(session: Session, ops: list[Op], known_rooms: dict[str, int]) -> CurrentRows:
+def _client_ids(ops: list[Op]) -> set[tuple[int, str]]:
+    return {(op.author.id, op.client_id) for op in ops if isinstance(op, SendOp) and op.client_id}
+
+
+def _refuses_a_client_id(ops: list[Op], plan: Plan) -> bool:
+    return any(
+        isinstance(outcome, ChatError) and isinstance(op := ops[i], SendOp) and op.client_id
+        for i, outcome in plan.settled.items()
+    )
+
+
+def _read_rows(session: Session, ops: list[Op], known_rooms: dict[str, int], look_up: bool = True) -> CurrentRows:
     slugs = {op.room for op in ops if isinstance(op, SendOp) and SLUG_RE.match(op.room)}
     room_ids = {slug: known_rooms[slug] for slug in slugs if slug in known_rooms}
     if missing := slugs - room_ids.keys():
         found = {slug: room_id for slug, room_id in session.execute(select(Room.slug, Room.id).where(Room.slug.in_(missing)))}
         room_ids.update(found)
         known_rooms.update(found)
-    client_ids = {(op.author.id, op.client_id) for op in ops if isinstance(op, SendOp) and op.client_id}
     targets = _targets(session, _target_ids(ops))
     voted = {op.message_id for op in ops if isinstance(op, VoteOp)}
     vote_targets = {m: (t.room_id, t.slug) for m, t in targets.items() if m in voted}
@@ -176,7 +212,7 @@ def _read_rows(session: Session, ops: list[Op], known_rooms: dict[str, int]) -> 
         mutes = {(user_id, room_id): until for user_id, room_id, until in rows}
     return CurrentRows(
         room_ids,
-        _stored_by_client_ids(session, client_ids),
+        _stored_by_client_ids(session, _client_ids(ops)) if look_up else {},
         vote_targets,
         targets=targets,
         roles=roles,
@@ -185,18 +221,40 @@ def _read_rows(session: Session, ops: list[Op], known_rooms: dict[str, int]) -> 
     )
 
 
-def _apply(session: Session, ops: list[Op], budgets: Mapping[int, int], known_rooms: dict[str, int]) -> Applied:
-    rows = _read_rows(session, ops, known_rooms)
+def _apply(
+    session: Session, ops: list[Op], budgets: Mapping[int, int], known_rooms: dict[str, int], look_up: bool
+) -> Applied:
+    """One try of apply_batch; `look_up`: read the stored messages of the batch's client_ids."""
+    rows = _read_rows(session, ops, known_rooms, look_up)
     plan = plan_batch(ops, rows, budgets)
+    if not look_up and _refuses_a_client_id(ops, plan):
+        rows = replace(rows, stored=_stored_by_client_ids(session, _client_ids(ops)))
+        plan = plan_batch(ops, rows, budgets)
     # Every name the batch's new bodies could mention, in one query and before the room locks.
     people = resolve(
         session,
         [send.op.body for send in plan.new_sends]
         + [change.op.body for change in plan.changes if isinstance(change.op, EditOp)],
     )
+    counts = plan.seq_counts()
+    new_rows = _new_rows(plan.new_sends, people)
+    if _autocommits(session):
+        mentions_others = any(person.id != row["author_id"] for row in new_rows for person in row["named"])
+        if plan.votes or plan.changes or mentions_others:
+            # Several statements to write: one transaction, begun after the reads above.
+            session.execute(text("BEGIN"))
+        elif new_rows:
+            # New messages alone are written by one statement, which commits as it ends.
+            session.info[WRITE_SENT] = True
+    ids: list[int] | None = None
     # Take the sequence numbers, locking the rooms in id order so that two batches never
-    # wait on each other's rooms crosswise.
-    first_seqs = _take_seqs(session, plan.seq_counts())
+    # wait on each other's rooms crosswise. On PostgreSQL the new messages are inserted
+    # by the same statement, numbered from where each room's sequence stood.
+    if new_rows and session.get_bind().dialect.name == "postgresql":
+        offsets, _, _ = plan.number_all(dict.fromkeys(counts, 1))
+        first_seqs, ids = _take_seqs_and_insert(session, counts, new_rows, offsets)
+    else:
+        first_seqs = _take_seqs(session, counts)
     changed = {change.op.message_id for change in plan.changes} | set(plan.current.values())
     if changed and _targets(session, changed) != {m: rows.targets[m] for m in changed}:
         # Read again under the room locks: another process deleted one of them meanwhile.
@@ -208,7 +266,7 @@ def _apply(session: Session, ops: list[Op], budgets: Mapping[int, int], known_ro
     broadcasts: list[tuple[int, str, dict[str, Any]]] = []
     notices: list[tuple[int, dict[str, Any]]] = []
     if plan.new_sends:
-        created = _insert_messages(session, plan.new_sends, send_seqs, people, notices)
+        created = _insert_messages(session, plan.new_sends, new_rows, send_seqs, ids, notices)
         for send, message in zip(plan.new_sends, created, strict=True):
             outcomes[send.index] = Sent(message, created=True)
             broadcasts.append((message["seq"], "data", message))
@@ -240,12 +298,32 @@ def _apply(session: Session, ops: list[Op], budgets: Mapping[int, int], known_ro
 # CTE hands its rows out in id order and locks each as it does; the UPDATE reaches a room
 # only through its row there, so the rooms are locked in id order, as one UPDATE per room
 # in id order would (the order every batch of every process takes them in: no deadlock).
-_TAKE_SEQS = text(
+_LOCK_AND_TAKE = (
     "WITH wanted AS (SELECT id, n FROM unnest(CAST(:ids AS bigint[]), CAST(:counts AS bigint[])) AS w(id, n)), "
     "locked AS MATERIALIZED (SELECT rooms.id FROM rooms JOIN wanted ON wanted.id = rooms.id "
-    "ORDER BY rooms.id FOR UPDATE OF rooms) "
+    "ORDER BY rooms.id FOR UPDATE OF rooms)"
+)
+_TAKE = (
     "UPDATE rooms SET seq = rooms.seq + wanted.n FROM wanted JOIN locked ON locked.id = wanted.id "
     "WHERE rooms.id = locked.id RETURNING rooms.id, rooms.seq"
+)
+_TAKE_SEQS = text(f"{_LOCK_AND_TAKE} {_TAKE}")
+# The same, and the batch's new messages inserted from one array per column: one statement
+# text whatever the batch size, so psycopg parses it once (a multi-row VALUES list is a new
+# statement for every row count). Each message's seq is its room's number before the batch
+# plus its place among the room's new numbers (`offsets`, from 1). Room rows come back with
+# a NULL message id; each message's (room_id, seq) is unique, which maps the ids back to
+# the rows whatever order RETURNING gives them in.
+_TAKE_SEQS_AND_INSERT = text(
+    f"{_LOCK_AND_TAKE}, taken AS ({_TAKE}, wanted.n), "  # noqa: S608 - constants only, no input
+    "added AS (INSERT INTO messages "
+    "(room_id, author_id, body, client_id, created_at, upvotes, downvotes, seq, mentions) "
+    "SELECT r, a, b, c, t, 0, 0, taken.seq - taken.n + o, CAST(m AS json) FROM unnest("
+    "CAST(:room_ids AS bigint[]), CAST(:author_ids AS bigint[]), CAST(:bodies AS text[]), "
+    "CAST(:client_ids AS varchar[]), CAST(:created AS timestamptz[]), CAST(:offsets AS bigint[]), "
+    "CAST(:mentions AS text[])"
+    ") AS batch(r, a, b, c, t, o, m) JOIN taken ON taken.id = batch.r RETURNING id, room_id, seq) "
+    "SELECT id, seq, CAST(NULL AS bigint) FROM taken UNION ALL SELECT room_id, seq, id FROM added"
 )
 
 
@@ -271,46 +349,85 @@ def _take_seqs(session: Session, counts: Mapping[int, int]) -> dict[int, int]:
     return {room_id: last[room_id] - count + 1 for room_id, count in counts.items()}
 
 
+def _take_seqs_and_insert(
+    session: Session, counts: Mapping[int, int], rows: list[dict[str, Any]], offsets: list[int]
+) -> tuple[dict[int, int], list[int]]:
+    """_take_seqs and the new messages' INSERT in one statement (PostgreSQL): the first
+    number of each room, and the id of each row, in order."""
+    ids = sorted(counts)
+    returned = session.execute(
+        _TAKE_SEQS_AND_INSERT,
+        {
+            "ids": ids,
+            "counts": [counts[i] for i in ids],
+            "room_ids": [row["room_id"] for row in rows],
+            "author_ids": [row["author_id"] for row in rows],
+            "bodies": [row["body"] for row in rows],
+            "client_ids": [row["client_id"] for row in rows],
+            "created": [row["created_at"] for row in rows],
+            "offsets": offsets,
+            "mentions": [json.dumps(row["mentions"]) for row in rows],
+        },
+    ).all()
+    last = {int(room_id): int(seq) for room_id, seq, message_id in returned if message_id is None}
+    first = {room_id: last[room_id] - count + 1 for room_id, count in counts.items()}
+    by_position = {(room_id, seq): message_id for room_id, seq, message_id in returned if message_id is not None}
+    return first, [
+        int(by_position[(row["room_id"], first[row["room_id"]] + offset - 1)])
+        for row, offset in zip(rows, offsets, strict=True)
+    ]
+
+
+def _new_rows(new_sends: list[NewSend], people: Mapping[str, Named]) -> list[dict[str, Any]]:
+    """The messages table's row of each new message, but its seq (not known before the
+    room locks)."""
+    now: datetime = utcnow()
+    rows = []
+    for send in new_sends:
+        named = mentioned(send.op.body, people)
+        rows.append(
+            {
+                "room_id": send.room_id,
+                "author_id": send.op.author.id,
+                "body": send.op.body,
+                "client_id": send.op.client_id,
+                "created_at": now,
+                "upvotes": 0,
+                "downvotes": 0,
+                "mentions": [person.username for person in named],
+                "named": named,  # not a column: whom to store as mentioned
+            }
+        )
+    return rows
+
+
 def _insert_messages(
     session: Session,
     new_sends: list[NewSend],
+    rows: list[dict[str, Any]],
     seqs: list[int],
-    people: Mapping[str, Named],
+    ids: list[int] | None,
     notices: list[tuple[int, dict[str, Any]]],
 ) -> list[dict[str, Any]]:
-    """Store the new messages and their mentions; add to `notices` whom each one mentions."""
-    now: datetime = utcnow()
-    named = [mentioned(send.op.body, people) for send in new_sends]
-    rows = [
-        {
-            "room_id": send.room_id,
-            "author_id": send.op.author.id,
-            "body": send.op.body,
-            "client_id": send.op.client_id,
-            "created_at": now,
-            "upvotes": 0,
-            "downvotes": 0,
-            "seq": seq,
-            "mentions": [person.username for person in names],
-        }
-        for send, seq, names in zip(new_sends, seqs, named, strict=True)
-    ]
-    if session.get_bind().dialect.name == "postgresql":
-        ids = _insert_postgresql(session, rows)
-    else:
-        ids = list(session.scalars(insert(Message).returning(Message.id, sort_by_parameter_order=True), rows).all())
+    """Store the new messages (unless `ids` says they are: _take_seqs_and_insert) and their
+    mentions; add to `notices` whom each one mentions."""
+    if ids is None:
+        values = [
+            {**{k: v for k, v in row.items() if k != "named"}, "seq": seq} for row, seq in zip(rows, seqs, strict=True)
+        ]
+        ids = list(session.scalars(insert(Message).returning(Message.id, sort_by_parameter_order=True), values).all())
     messages = [
         message_dict(
-            message_id, op.room, op.body, op.author.id, op.author.username, now, 0, 0, op.client_id, seq, 0,
-            mentions=[person.username for person in names],
+            message_id, send.op.room, send.op.body, send.op.author.id, send.op.author.username, row["created_at"],
+            0, 0, send.op.client_id, seq, 0, mentions=row["mentions"],
         )
-        for op, message_id, seq, names in zip((send.op for send in new_sends), ids, seqs, named, strict=True)
+        for send, row, message_id, seq in zip(new_sends, rows, ids, seqs, strict=True)
     ]  # fmt: skip
     # The author is never a mention of their own: no row, no notice.
     mention_rows = [
         {"message_id": message_id, "user_id": person.id, "room_id": send.room_id}
-        for send, message_id, names in zip(new_sends, ids, named, strict=True)
-        for person in names
+        for send, row, message_id in zip(new_sends, rows, ids, strict=True)
+        for person in row["named"]
         if person.id != send.op.author.id
     ]
     if mention_rows:
@@ -318,36 +435,6 @@ def _insert_messages(
         by_id = {message["id"]: message for message in messages}
         notices.extend((row["user_id"], by_id[row["message_id"]]) for row in mention_rows)
     return messages
-
-
-# One statement text whatever the batch size, so psycopg parses it once (a multi-row VALUES
-# list is a new statement for every row count). Each row's (room_id, seq) is unique, which
-# maps the returned ids back to the rows whatever order RETURNING gives them in.
-_INSERT_MESSAGES = text(
-    "INSERT INTO messages (room_id, author_id, body, client_id, created_at, upvotes, downvotes, seq, mentions) "
-    "SELECT r, a, b, c, t, 0, 0, s, CAST(n AS json) FROM unnest("
-    "CAST(:room_ids AS bigint[]), CAST(:author_ids AS bigint[]), CAST(:bodies AS text[]), "
-    "CAST(:client_ids AS varchar[]), CAST(:created AS timestamptz[]), CAST(:seqs AS bigint[]), "
-    "CAST(:mentions AS text[])"
-    ") AS batch(r, a, b, c, t, s, n) RETURNING id, room_id, seq"
-)
-
-
-def _insert_postgresql(session: Session, rows: list[dict[str, Any]]) -> list[int]:
-    returned = session.execute(
-        _INSERT_MESSAGES,
-        {
-            "room_ids": [row["room_id"] for row in rows],
-            "author_ids": [row["author_id"] for row in rows],
-            "bodies": [row["body"] for row in rows],
-            "client_ids": [row["client_id"] for row in rows],
-            "created": [row["created_at"] for row in rows],
-            "seqs": [row["seq"] for row in rows],
-            "mentions": [json.dumps(row["mentions"]) for row in rows],
-        },
-    ).all()
-    by_position = {(room_id, seq): message_id for message_id, room_id, seq in returned}
-    return [int(by_position[(row["room_id"], row["seq"])]) for row in rows]
 
 
 # Core (not ORM) UPDATE, so that a list of parameter sets runs as one executemany.
@@ -385,14 +472,7 @@ def _apply_votes(
             before[(user_id, message_id)] = value
     fold = fold_votes(plan.votes, before)
     # Statements whose text does not depend on the batch: compiled once and cached.
-    if fold.inserts:
-        session.execute(insert(Vote), [{"user_id": u, "message_id": m, "value": v} for u, m, v in fold.inserts])
-    if fold.switches:
-        session.execute(_SWITCH_VOTE, [{"u": u, "m": m, "v": v} for u, m, v in fold.switches])
-    if fold.removals:
-        session.execute(delete(Vote).where(tuple_(Vote.user_id, Vote.message_id).in_(fold.removals)))
-
-    # Each message's new totals and Top rank, written together in one statement for the batch.
+    # Each message's new totals and Top rank, written together with the vote rows.
     final: dict[int, tuple[int, int]] = {}
     rows: list[dict[str, Any]] = []
     for message_id, seq in vote_seqs.items():
@@ -412,8 +492,58 @@ def _apply_votes(
         )
         slug = plan.voted[message_id][1]
         broadcasts.append((seq, "vote", totals(message_id, slug, *final[message_id], seq)))
-    session.execute(_SET_TOTALS, rows)
+    if session.get_bind().dialect.name == "postgresql":
+        _write_votes_postgresql(session, fold, rows)
+    else:
+        if fold.inserts:
+            session.execute(insert(Vote), [{"user_id": u, "message_id": m, "value": v} for u, m, v in fold.inserts])
+        if fold.switches:
+            session.execute(_SWITCH_VOTE, [{"u": u, "m": m, "v": v} for u, m, v in fold.switches])
+        if fold.removals:
+            session.execute(delete(Vote).where(tuple_(Vote.user_id, Vote.message_id).in_(fold.removals)))
+        session.execute(_SET_TOTALS, rows)
     return fold.results(final, plan.voted, vote_seqs)
+
+
+# A vote batch's writes in one statement: the new, switched and withdrawn votes and the
+# messages' new totals. fold_votes gives each (voter, message) pair at most one of the three
+# row changes, and the totals are another table, so no row is changed twice.
+_WRITE_VOTES = text(
+    "WITH added AS (INSERT INTO votes (user_id, message_id, value, created_at) "
+    "SELECT u, m, v, CAST(:now AS timestamptz) FROM unnest("
+    "CAST(:add_users AS bigint[]), CAST(:add_messages AS bigint[]), CAST(:add_values AS smallint[])) AS a(u, m, v)), "
+    "switched AS (UPDATE votes SET value = s.v FROM unnest("
+    "CAST(:switch_users AS bigint[]), CAST(:switch_messages AS bigint[]), CAST(:switch_values AS smallint[])"
+    ") AS s(u, m, v) WHERE votes.user_id = s.u AND votes.message_id = s.m), "
+    "removed AS (DELETE FROM votes USING unnest("
+    "CAST(:remove_users AS bigint[]), CAST(:remove_messages AS bigint[])"
+    ") AS r(u, m) WHERE votes.user_id = r.u AND votes.message_id = r.m) "
+    "UPDATE messages SET upvotes = t.u, downvotes = t.d, seq = t.s, wilson_lb = t.lb FROM unnest("
+    "CAST(:ids AS bigint[]), CAST(:ups AS integer[]), CAST(:downs AS integer[]), CAST(:seqs AS bigint[]), "
+    "CAST(:lbs AS double precision[])) AS t(i, u, d, s, lb) WHERE messages.id = t.i"
+)
+
+
+def _write_votes_postgresql(session: Session, fold: VoteFold, totals_rows: list[dict[str, Any]]) -> None:
+    session.execute(
+        _WRITE_VOTES,
+        {
+            "now": utcnow(),
+            "add_users": [u for u, _, _ in fold.inserts],
+            "add_messages": [m for _, m, _ in fold.inserts],
+            "add_values": [v for _, _, v in fold.inserts],
+            "switch_users": [u for u, _, _ in fold.switches],
+            "switch_messages": [m for _, m, _ in fold.switches],
+            "switch_values": [v for _, _, v in fold.switches],
+            "remove_users": [u for u, _ in fold.removals],
+            "remove_messages": [m for _, m in fold.removals],
+            "ids": [row["i"] for row in totals_rows],
+            "ups": [row["u"] for row in totals_rows],
+            "downs": [row["d"] for row in totals_rows],
+            "seqs": [row["s"] for row in totals_rows],
+            "lbs": [row["lb"] for row in totals_rows],
+        },
+    )
 
 
 def _my_vote(session: Session, user_id: int, message_id: int) -> int:

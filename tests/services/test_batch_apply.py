@@ -186,6 +186,39 @@ def update_seq(room_id: int) -> Update:
     return update(Room).where(Room.id == room_id).values(seq=Room.seq)
 
 
+def test_new_messages_skip_the_client_id_lookup_and_retries_are_still_answered_without_a_gap(app: Flask) -> None:
+    alice, bob = make_user("alice"), make_user("bob")
+    statements: list[str] = []
+
+    def record(_conn: Connection, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(statement)
+
+    def lookups() -> list[str]:
+        return [q for q in statements if q.lstrip().startswith("SELECT") and "messages.client_id) IN" in q]
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        first = apply([SendOp(alice, "general", "hello", "a-1")]).outcomes[0]
+        assert isinstance(first, Sent) and first.created
+        assert lookups() == []  # a new message: the unique index alone guards it
+        statements.clear()
+        retried, new = apply([SendOp(alice, "general", "hello", "a-1"), SendOp(bob, "general", "hi", "b-1")]).outcomes
+        assert len(lookups()) == 1  # the retry hit the index; the batch was planned again with the lookup
+        statements.clear()
+        with db.session() as s:
+            # Over the limit, a retry of a stored message is answered with it, not refused.
+            over = batch_apply.apply_batch(s, [SendOp(alice, "general", "hello", "a-1")], {alice.id: 0})
+        assert len(lookups()) == 1
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert isinstance(retried, Sent) and not retried.created and retried.message["id"] == first.message["id"]
+    assert isinstance(new, Sent) and new.created and new.message["seq"] == 2  # no gap from the rolled-back try
+    assert over.outcomes == [Sent(first.message, created=False)] and over.charges == Counter()
+    with db.session() as s:
+        assert s.scalar(select(func.count()).select_from(Message)) == 2
+        assert s.scalar(select(Room.seq).where(Room.slug == "general")) == 2
+
+
 def test_kept_room_ids_spare_the_room_query_and_unknown_rooms_stay_not_found(app: Flask) -> None:
     alice = make_user("alice")
     kept: dict[str, int] = {}
@@ -284,11 +317,7 @@ def test_group_writer_never_retries_a_batch_whose_commit_was_cut_off(
         if cut["done"]:
             return
         cut["done"] = True
-        pid = connection.connection.dbapi_connection.info.backend_pid  # type: ignore[union-attr]
-        with db.engine.connect() as other:
-            other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
-            while other.scalar(text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid"), {"pid": pid}):
-                time.sleep(0.01)
+        end_own_backend(connection)
 
     event.listen(db.engine, "commit", end_the_backend_first)
     with pytest.raises(DBAPIError):
@@ -298,6 +327,82 @@ def test_group_writer_never_retries_a_batch_whose_commit_was_cut_off(
         assert s.scalar(select(func.count()).select_from(Vote)) == 0
     again = writer.submit(VoteOp(bob, message_id, 1))
     assert isinstance(again, VoteResult) and again.my_vote == 1
+
+
+def end_own_backend(connection: Connection) -> None:
+    """End the PostgreSQL backend of `connection` from another connection, and wait until it is gone."""
+    pid = connection.connection.dbapi_connection.info.backend_pid  # type: ignore[union-attr]
+    # Each check in a transaction of its own: a transaction sees one snapshot of pg_stat_activity.
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as other:
+        other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        while other.scalar(text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid"), {"pid": pid}):
+            time.sleep(0.01)
+
+
+def test_group_writer_sends_new_messages_in_one_committing_statement_and_votes_in_a_transaction(
+    make_app: Callable[..., Flask], pg_url: str
+) -> None:
+    make_app(pg_url)
+    alice, bob = make_user("alice"), make_user("bob")
+    writer = GroupWriter()
+    statements: list[str] = []
+
+    def record(_conn: Connection, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(statement.lstrip().split(None, 1)[0])
+
+    assert isinstance(writer.submit(SendOp(alice, "general", "warm up", "a-0")), Sent)  # the room id is kept
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        sent = writer.submit(SendOp(alice, "general", "hello", "a-1"))
+        sends = list(statements)
+        assert isinstance(sent, Sent) and sent.created
+        statements.clear()
+        voted = writer.submit(VoteOp(bob, sent.message["id"], 1))
+        votes = list(statements)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert isinstance(voted, VoteResult) and voted.my_vote == 1
+    # The send: the mutes read and the statement that takes the seq and inserts (it commits by itself).
+    assert sends == ["SELECT", "WITH"]
+    # The vote: its target read, then a transaction for the seq, the read under the lock and the writes.
+    assert votes[:2] == ["SELECT", "BEGIN"] and len(votes) == 5
+    with db.session() as s:
+        assert s.scalar(select(Message.upvotes).where(Message.id == sent.message["id"])) == 1
+
+
+@pytest.mark.parametrize("cut", ["read", "write"])
+def test_group_writer_retries_a_batch_cut_off_in_its_reads_but_never_in_its_committing_write(
+    make_app: Callable[..., Flask], pg_url: str, cut: str
+) -> None:
+    """A new message's write commits as it ends: a connection lost while it is on the way
+    leaves the outcome unknown (a message without client_id would be stored twice), so the
+    waiter gets the error. A connection lost during the reads before it is retried."""
+    make_app(pg_url)
+    alice = make_user("alice")
+    writer = GroupWriter()
+    assert isinstance(writer.submit(SendOp(alice, "general", "warm up", "warm")), Sent)
+    cut_before = "SELECT" if cut == "read" else "WITH"
+    done: list[bool] = []
+
+    def end_the_backend_first(connection: Connection, _cursor: object, statement: str, *_args: object) -> None:
+        if not done and statement.lstrip().startswith(cut_before):
+            done.append(True)
+            end_own_backend(connection)
+
+    event.listen(db.engine, "before_cursor_execute", end_the_backend_first)
+    try:
+        if cut == "read":
+            outcome = writer.submit(SendOp(alice, "general", "after the cut", None))
+            assert isinstance(outcome, Sent) and outcome.created and outcome.message["seq"] == 2
+        else:
+            with pytest.raises(DBAPIError):
+                writer.submit(SendOp(alice, "general", "after the cut", None))
+    finally:
+        event.remove(db.engine, "before_cursor_execute", end_the_backend_first)
+    assert done
+    with db.session() as s:
+        assert s.scalar(select(func.count()).select_from(Message)) == (2 if cut == "read" else 1)
+    assert isinstance(writer.submit(SendOp(alice, "general", "goes on", None)), Sent)
 
 
 class RecordingLimit:

@@ -420,8 +420,8 @@ def test_an_op_that_read_a_message_before_another_process_deleted_it_is_planned_
     read_rows = batch_apply._read_rows
     raced: list[bool] = []
 
-    def read_then_race(session: Any, ops: Any, known_rooms: Any) -> Any:
-        rows = read_rows(session, ops, known_rooms)
+    def read_then_race(session: Any, ops: Any, known_rooms: Any, *rest: Any) -> Any:
+        rows = read_rows(session, ops, known_rooms, *rest)
         if not raced:
             # Between this batch's read and its room lock, the author deletes the message
             # through another connection, as another process would.
