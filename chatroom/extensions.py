@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -11,8 +12,9 @@ from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_socketio import SocketIO
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import InvalidatePoolError
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import ConnectionPoolEntry, NullPool, PoolProxiedConnection
 
 from chatroom.config import Config
 
@@ -55,9 +57,8 @@ def make_engine(url: str, timeout_seconds: int = 5) -> Engine:
         engine = create_engine(url, poolclass=NullPool, **kwargs)
         _sqlite_write_locking(engine)
         return engine
-    return create_engine(
+    engine = create_engine(
         url,
-        pool_pre_ping=True,
         # A fixed pool: overflow connections were opened and closed again for every burst
         # (70-100 PostgreSQL connections per storm of 1,000 connects), each costing a
         # PostgreSQL backend and client memory. Requests beyond it wait up to pool_timeout.
@@ -74,6 +75,38 @@ def make_engine(url: str, timeout_seconds: int = 5) -> Engine:
             "keepalives_count": 2,
         },
     )
+    _ping_when_idle(engine)
+    return engine
+
+
+# A pooled connection idle for longer than this is pinged before it is handed out.
+PING_AFTER_IDLE_SECONDS = 10.0
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Ping a pooled connection before use only when it has sat idle for a while.
+
+    SQLAlchemy's pool_pre_ping pings at every checkout: one more round trip for every request
+    and socket event that reads the database, paid mostly on connections used a moment ago.
+    A connection idle for PING_AFTER_IDLE_SECONDS is pinged as pool_pre_ping would, and a
+    failed ping replaces every pooled connection (PostgreSQL restarted). A busy connection goes
+    out as is: if PostgreSQL went away meanwhile its statement fails, answered `unavailable`,
+    and that failure invalidates the pool the same way.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_connection: Any, record: ConnectionPoolEntry, _proxy: PoolProxiedConnection) -> None:
+        since = record.info.get("idle_since")
+        if since is None or time.monotonic() - since < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            raise InvalidatePoolError("the database connection was lost") from exc
 
 
 def _sqlite_write_locking(engine: Engine) -> None:

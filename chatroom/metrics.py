@@ -48,7 +48,7 @@ WRITER_BATCH_OPS = Histogram(
 )
 WRITER_BATCH_STATEMENTS = Histogram(
     "chatroom_writer_batch_statements",
-    "SQL statements one writer transaction sent, besides its BEGIN and COMMIT",
+    "SQL statements one writer batch sent: its reads and writes, and its BEGIN when it needs a transaction",
     buckets=(1, 2, 3, 4, 5, 6, 8, 10, 15, 20, 30),
 )
 SOCKET_EVENT_SECONDS = Histogram(

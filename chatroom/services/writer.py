@@ -157,10 +157,11 @@ class GroupWriter:
     @contextmanager
     def _session(self) -> Iterator[Session]:
         """A session for one batch. The writer thread keeps one connection of its own rather
-        than checking one out of the pool per batch: no pre-ping round trip and no checkout
+        than checking one out of the pool per batch: no ping round trip and no checkout
         and return work per commit. A failed batch closes it (a dead or half-used
-        connection is never reused); the next batch opens a fresh one, pre-pinged by the
-        pool. A synchronous writer runs in its callers' threads and uses the pool."""
+        connection is never reused); the next batch takes another from the pool, which
+        replaced all of its own if the failure was a lost connection (extensions.py). A
+        synchronous writer runs in its callers' threads and uses the pool."""
         if self.synchronous:
             with db.session() as session:
                 yield session

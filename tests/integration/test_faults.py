@@ -53,7 +53,7 @@ def test_postgres_restart_gives_unavailable_then_recovers(
             history = alice.http.get(f"{server.url}/api/rooms/general/messages", timeout=20)
             assert history.status_code == 503
             own_postgres.start()
-            # Service resumes by itself: stale pooled connections are replaced (pool_pre_ping).
+            # Service resumes by itself: stale pooled connections are replaced (extensions._ping_when_idle).
             deadline = time.monotonic() + 30
             while requests.get(f"{server.url}/healthz", timeout=20).status_code != 200:
                 assert time.monotonic() < deadline, "did not recover"
