@@ -39,6 +39,8 @@ def big_room(make_app: Callable[..., Flask], pg_url: str) -> tuple[int, int]:
     make_app(pg_url)
     reader = make_user("reader")
     with db.engine.begin() as conn:
+        # Setup, not the code under test: the app's 5 s statement timeout is for requests.
+        conn.execute(text("SET LOCAL statement_timeout = '120s'"))
         room_id = conn.execute(
             text("INSERT INTO rooms (slug, name, seq, created_at) VALUES ('big', 'Big', :n, now()) RETURNING id"),
             {"n": ROOM_SIZE},
