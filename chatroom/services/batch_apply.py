@@ -237,10 +237,9 @@ def _apply(
         + [change.op.body for change in plan.changes if isinstance(change.op, EditOp)],
     )
     counts = plan.seq_counts()
-    new_rows = _new_rows(plan.new_sends, people)
+    new_rows, others = _new_rows(plan.new_sends, people)
     if _autocommits(session):
-        mentions_others = any(person.id != row["author_id"] for row in new_rows for person in row["named"])
-        if plan.votes or plan.changes or mentions_others:
+        if plan.votes or plan.changes or any(others):
             # Several statements to write: one transaction, begun after the reads above.
             session.execute(text("BEGIN"))
         elif new_rows:
@@ -266,7 +265,7 @@ def _apply(
     broadcasts: list[tuple[int, str, dict[str, Any]]] = []
     notices: list[tuple[int, dict[str, Any]]] = []
     if plan.new_sends:
-        created = _insert_messages(session, plan.new_sends, new_rows, send_seqs, ids, notices)
+        created = _insert_messages(session, plan.new_sends, new_rows, others, send_seqs, ids, notices)
         for send, message in zip(plan.new_sends, created, strict=True):
             outcomes[send.index] = Sent(message, created=True)
             broadcasts.append((message["seq"], "data", message))
@@ -378,11 +377,13 @@ def _take_seqs_and_insert(
     ]
 
 
-def _new_rows(new_sends: list[NewSend], people: Mapping[str, Named]) -> list[dict[str, Any]]:
+def _new_rows(new_sends: list[NewSend], people: Mapping[str, Named]) -> tuple[list[dict[str, Any]], list[list[int]]]:
     """The messages table's row of each new message, but its seq (not known before the
-    room locks)."""
+    room locks), and the ids of the people each one mentions besides its author (the author
+    is never a mention of their own: no row, no notice)."""
     now: datetime = utcnow()
-    rows = []
+    rows: list[dict[str, Any]] = []
+    others: list[list[int]] = []
     for send in new_sends:
         named = mentioned(send.op.body, people)
         rows.append(
@@ -395,16 +396,17 @@ def _new_rows(new_sends: list[NewSend], people: Mapping[str, Named]) -> list[dic
                 "upvotes": 0,
                 "downvotes": 0,
                 "mentions": [person.username for person in named],
-                "named": named,  # not a column: whom to store as mentioned
             }
         )
-    return rows
+        others.append([person.id for person in named if person.id != send.op.author.id])
+    return rows, others
 
 
 def _insert_messages(
     session: Session,
     new_sends: list[NewSend],
     rows: list[dict[str, Any]],
+    others: list[list[int]],
     seqs: list[int],
     ids: list[int] | None,
     notices: list[tuple[int, dict[str, Any]]],
@@ -412,9 +414,7 @@ def _insert_messages(
     """Store the new messages (unless `ids` says they are: _take_seqs_and_insert) and their
     mentions; add to `notices` whom each one mentions."""
     if ids is None:
-        values = [
-            {**{k: v for k, v in row.items() if k != "named"}, "seq": seq} for row, seq in zip(rows, seqs, strict=True)
-        ]
+        values = [{**row, "seq": seq} for row, seq in zip(rows, seqs, strict=True)]
         ids = list(session.scalars(insert(Message).returning(Message.id, sort_by_parameter_order=True), values).all())
     messages = [
         message_dict(
@@ -423,12 +423,10 @@ def _insert_messages(
         )
         for send, row, message_id, seq in zip(new_sends, rows, ids, seqs, strict=True)
     ]  # fmt: skip
-    # The author is never a mention of their own: no row, no notice.
     mention_rows = [
-        {"message_id": message_id, "user_id": person.id, "room_id": send.room_id}
-        for send, row, message_id in zip(new_sends, rows, ids, strict=True)
-        for person in row["named"]
-        if person.id != send.op.author.id
+        {"message_id": message_id, "user_id": user_id, "room_id": send.room_id}
+        for send, user_ids, message_id in zip(new_sends, others, ids, strict=True)
+        for user_id in user_ids
     ]
     if mention_rows:
         session.execute(insert(MessageMention), mention_rows)

@@ -170,7 +170,7 @@ class GroupWriter:
             self._connection = db.engine.connect()
             if self._connection.dialect.name == "postgresql":
                 # Each statement commits unless a batch begins a transaction (batch_apply's
-                # _autocommits): a batch of new messages is then two round trips, not four.
+                # _autocommits): a batch of new messages is then its reads and one write.
                 self._connection.execution_options(isolation_level="AUTOCOMMIT")
             # Once per connection, not per batch: marks the moment its COMMIT goes out.
             event.listen(self._connection, "commit", self._committing)
