@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from chatroom.models import ApiToken, Message, Room, User
+from chatroom.models import ApiToken, Room, User
 from chatroom.ranking import is_collapsed
 from chatroom.schemas import DEFAULT_COLLAPSE_SCORE
 
@@ -52,16 +53,42 @@ def token_view(token: ApiToken) -> dict[str, Any]:
     }
 
 
-def room_view(room: Room) -> dict[str, Any]:
+def room_view(room: Room | RoomRef) -> dict[str, Any]:
     return {"slug": room.slug, "name": room.name}
 
 
-def message_view(message: Message, room_slug: str, my_vote: int = 0) -> dict[str, Any]:
+@dataclass(frozen=True)
+class RoomRef:
+    """What a read needs of a room, taken from a Core row instead of a loaded Room."""
+
+    id: int
+    slug: str
+    name: str
+
+    @classmethod
+    def of(cls, room: Room) -> RoomRef:
+        return cls(room.id, room.slug, room.name)
+
+
+def message_view(row: Any, room_slug: str) -> dict[str, Any]:
+    """M from a row of services.messages.with_my_vote (columns, not a loaded Message)."""
     return message_dict(
-        message.id, room_slug, message.body, message.author.id, message.author.username, message.created_at,
-        message.upvotes, message.downvotes, message.client_id, message.seq, my_vote,
-        edited_at=message.edited_at, deleted=message.deleted, mentions=message.mentions,
+        row.id, room_slug, row.body, row.author_id, row.author_name, row.created_at,
+        row.upvotes, row.downvotes, row.client_id, row.seq, row.my_vote,
+        edited_at=row.edited_at, deleted=row.deleted, mentions=row.mentions,
     )  # fmt: skip
+
+
+def mute_view(until: datetime | None, reason: str | None, now: datetime) -> dict[str, Any] | None:
+    """A mute as joined and acked while it lasts: {"until", "reason"}; None once it ended."""
+    if until is None or aware(until) <= now:
+        return None
+    return {"until": iso(until), "reason": reason}
+
+
+def aware(moment: datetime) -> datetime:
+    """`moment` in UTC: SQLite hands back naive datetimes, and everything is stored in UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def message_dict(

@@ -182,13 +182,11 @@ def register(socketio: SocketIO, config: Config, writer: GroupWriter) -> None:
         socket_limits.hit_join(user.id)
         with db.session() as s:
             # Only a room that exists gets a channel: invented names must not grow the server.
-            room = get_room(s, data.room)
-            rooms.join(s, user.id, room)
-            # Enter the channel before reading: a change committed after the reads then arrives
+            entered = rooms.join(s, user.id, data.room)
+            # Enter the channel before reading: a change committed after the read then arrives
             # as a broadcast, so nothing falls between the snapshot and the live stream.
             server.enter_room(sid, channels.room_channel(data.room), namespace=NAMESPACE)
-            joined = messages.join_room(s, user.id, data.room, data.after_seq)
-            muted = moderation.active_mute(s, user.id, room)
+            joined = messages.join_room(s, user.id, entered.room, data.after_seq)
         online = presence.join(sid, user.id, user.username, data.room)
         return {
             "ok": True,
@@ -198,7 +196,7 @@ def register(socketio: SocketIO, config: Config, writer: GroupWriter) -> None:
             "seq": joined.seq,
             "reset": joined.reset,
             "online": online,
-            "muted": muted,
+            "muted": entered.muted,
         }
 
     @event("leave", RoomIn)

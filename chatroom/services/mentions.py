@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
-from chatroom.models import Message, MessageMention, Room, User, Vote
+from chatroom.models import Message, MessageMention, Room, User
 from chatroom.schemas import (
     MAX_ID,
     MAX_PAGE_SIZE,
@@ -21,7 +21,7 @@ from chatroom.schemas import (
     PAGE_SIZE,
     USER_LOOKUP_SIZE,
 )
-from chatroom.services.messages import within_page_bytes
+from chatroom.services.messages import with_my_vote, within_page_bytes
 from chatroom.wire import message_view
 
 
@@ -39,10 +39,10 @@ def load_mentions(session: Session, reader_id: int, before: int | None, limit: i
     """
     limit = max(1, min(limit, MAX_PAGE_SIZE))
     query = (
-        select(Message, Room.slug, Vote.value)
+        with_my_vote(reader_id)
+        .add_columns(Room.slug.label("room_slug"))
         .join(MessageMention, and_(MessageMention.message_id == Message.id, MessageMention.user_id == reader_id))
         .join(Room, Room.id == Message.room_id)
-        .outerjoin(Vote, and_(Vote.message_id == Message.id, Vote.user_id == reader_id))
         .where(Message.deleted.is_(False))
         .order_by(MessageMention.message_id.desc())
         .limit(limit + 1)
@@ -52,9 +52,9 @@ def load_mentions(session: Session, reader_id: int, before: int | None, limit: i
     rows = list(session.execute(query).all())
     has_more = len(rows) > limit
     rows = rows[:limit]
-    kept = within_page_bytes([m for m, _, _ in rows])
+    kept = within_page_bytes(rows)
     has_more = has_more or kept < len(rows)
-    return MentionPage([message_view(m, slug, v or 0) for m, slug, v in rows[:kept]], has_more)
+    return MentionPage([message_view(row, row.room_slug) for row in rows[:kept]], has_more)
 
 
 def find_users(session: Session, prefix: str, limit: int = USER_LOOKUP_SIZE) -> list[dict[str, Any]]:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, and_, select
+from sqlalchemy import ColumnElement, Row, Select, Subquery, and_, func, select, true
 from sqlalchemy.orm import Session
 
 from chatroom.errors import ChatError
@@ -16,7 +17,7 @@ from chatroom.services.accounts import Caller
 from chatroom.services.batch_apply import Sent
 from chatroom.services.rooms import get_room
 from chatroom.services.writer import GroupWriter
-from chatroom.wire import iso, message_view, room_view
+from chatroom.wire import RoomRef, iso, message_view, room_view
 
 __all__ = [
     "MAX_CATCH_UP",
@@ -169,7 +170,7 @@ def load_around(
     n_older = min(len(older), limit - 1 - n_newer)
     # Past the size bound, drop from whichever side is longer, the far end first.
     while n_older + n_newer > 0:
-        chosen = [m for m, _ in older[:n_older]] + [centre[0]] + [m for m, _ in newer[:n_newer]]
+        chosen = [*older[:n_older], centre, *newer[:n_newer]]
         if within_page_bytes(chosen) == len(chosen):
             break
         if n_older >= n_newer:
@@ -177,15 +178,27 @@ def load_around(
         else:
             n_newer -= 1
     rows = [*older[:n_older][::-1], centre, *newer[:n_newer]]
-    return AroundPage([message_view(m, room.slug, v or 0) for m, v in rows], len(older) > n_older, len(newer) > n_newer)
+    return AroundPage([message_view(row, room.slug) for row in rows], len(older) > n_older, len(newer) > n_newer)
 
 
-def with_my_vote(reader_id: int) -> Select[Message, int | None]:
-    """Messages, each with the reader's own vote on it (None where they have not voted)."""
-    return select(Message, Vote.value).outerjoin(Vote, and_(Vote.message_id == Message.id, Vote.user_id == reader_id))
+def with_my_vote(reader_id: int) -> Select[*tuple[Any, ...]]:
+    """Message rows with the reader's own vote on each (0 where none): what wire.message_view reads.
+
+    Columns, not loaded Message objects: building a page of ORM objects (and their authors)
+    cost more than the SQL that reads it.
+    """
+    return (
+        select(
+            Message.id, Message.body, Message.author_id, User.username.label("author_name"), Message.created_at,
+            Message.upvotes, Message.downvotes, Message.client_id, Message.seq, Message.edited_at,
+            Message.deleted, Message.mentions, func.coalesce(Vote.value, 0).label("my_vote"),
+        )
+        .join(User, User.id == Message.author_id)
+        .outerjoin(Vote, and_(Vote.message_id == Message.id, Vote.user_id == reader_id))
+    )  # fmt: skip
 
 
-def page_query(reader_id: int, room_id: int, before: int | None, limit: int) -> Select[Message, int | None]:
+def page_query(reader_id: int, room_id: int, before: int | None, limit: int) -> Select[*tuple[Any, ...]]:
     """The newest `limit` messages of a room older than id `before`, newest first.
 
     The room is matched as a range and the order includes room_id so that only the
@@ -207,43 +220,89 @@ def page_query(reader_id: int, room_id: int, before: int | None, limit: int) -> 
     return query
 
 
-def _page(session: Session, reader_id: int, room: Room, before: int | None, limit: int) -> Page:
+def _page(session: Session, reader_id: int, room: Room | RoomRef, before: int | None, limit: int) -> Page:
     limit = max(1, min(limit, MAX_PAGE_SIZE))
     rows = list(session.execute(page_query(reader_id, room.id, before, limit + 1)).all())
+    return _newest_first_page(rows, room.slug, limit)
+
+
+def _newest_first_page(rows: Sequence[Row[Any]], room_slug: str, limit: int) -> Page:
+    """A page from up to `limit` + 1 rows, newest first (one more than `limit`: older exist)."""
     has_more = len(rows) > limit
     rows = rows[:limit]
-    kept = within_page_bytes([m for m, _ in rows])
+    kept = within_page_bytes(rows)
     has_more = has_more or kept < len(rows)
-    rows = rows[:kept][::-1]
-    return Page([message_view(m, room.slug, v or 0) for m, v in rows], has_more)
+    return Page([message_view(row, room_slug) for row in rows[:kept][::-1]], has_more)
 
 
-def within_page_bytes(messages: list[Message]) -> int:
-    """How many of `messages` fit in one page's MAX_PAGE_CHARS (at least one)."""
+def within_page_bytes(rows: Sequence[Row[Any]]) -> int:
+    """How many message rows fit in one page's MAX_PAGE_CHARS (at least one)."""
     total = 0
-    for n, message in enumerate(messages):
-        total += len(message.body)
+    for n, row in enumerate(rows):
+        total += len(row.body)
         if total > MAX_PAGE_CHARS and n > 0:
             return n
-    return len(messages)
+    return len(rows)
 
 
-def join_room(session: Session, reader_id: int, room_slug: str, after_seq: int | None) -> Joined:
+def join_room(session: Session, reader_id: int, room: RoomRef, after_seq: int | None) -> Joined:
     """The state a (re)joining client needs, and the room's seq watermark.
 
-    Call after the socket entered the room's channel: any change committed after the reads
-    below then reaches the client as a broadcast, so nothing falls between the two.
+    Call after the socket entered the room's channel: any change committed after the read
+    below then reaches the client as a broadcast, so nothing falls between the two. The
+    watermark and the messages are one statement, so they are one snapshot.
     """
-    room = get_room(session, room_slug)
-    watermark = room.seq
-    if after_seq is not None and 0 <= watermark - after_seq <= MAX_CATCH_UP:
-        rows = session.execute(
-            with_my_vote(reader_id).where(Message.room_id == room.id, Message.seq > after_seq).order_by(Message.seq)
-        ).all()
-        if within_page_bytes([m for m, _ in rows]) == len(rows):
-            messages = [message_view(m, room.slug, v or 0) for m, v in rows]
-            return Joined(room_view(room), messages, False, watermark, reset=False)
-    page = _page(session, reader_id, room, None, PAGE_SIZE)
+    if after_seq is not None:
+        caught_up = _catch_up(session, reader_id, room, after_seq)
+        if caught_up is not None:
+            return caught_up
+    watermark, rows = _read_watermarked(session, room, latest_with_watermark(reader_id, room.id))
+    joined = _newest_first_page(rows, room.slug, PAGE_SIZE)
     # A client that asked to catch up but missed too much (or holds a seq from another
     # database) must drop what it has: `reset` tells it so.
-    return Joined(room_view(room), page.messages, page.has_more, watermark, reset=after_seq is not None)
+    return Joined(room_view(room), joined.messages, joined.has_more, watermark, reset=after_seq is not None)
+
+
+def _catch_up(session: Session, reader_id: int, room: RoomRef, after_seq: int) -> Joined | None:
+    """What changed in the room after `after_seq`, or None when the client must start over:
+    its seq is ahead of the room's, or behind by more than MAX_CATCH_UP, or the changes
+    would not fit in one page's bytes."""
+    room_seq = select(Room.seq).where(Room.id == room.id).scalar_subquery()
+    changed = (
+        with_my_vote(reader_id)
+        .where(Message.room_id == room.id, Message.seq > after_seq)
+        # Within reach only: a stale or foreign seq reads no rows (each change takes one
+        # seq, so there are at most MAX_CATCH_UP of them).
+        .where(room_seq - after_seq <= MAX_CATCH_UP)
+        .subquery()
+    )
+    watermark, rows = _read_watermarked(session, room, _watermarked(room.id, changed, changed.c.seq))
+    if not 0 <= watermark - after_seq <= MAX_CATCH_UP or within_page_bytes(rows) < len(rows):
+        return None
+    return Joined(room_view(room), [message_view(row, room.slug) for row in rows], False, watermark, reset=False)
+
+
+def latest_with_watermark(reader_id: int, room_id: int) -> Select[*tuple[Any, ...]]:
+    """What a join without after_seq reads: the room's seq beside its latest page (and one
+    more row, telling whether older ones exist), newest first."""
+    page = page_query(reader_id, room_id, None, PAGE_SIZE + 1).subquery()
+    return _watermarked(room_id, page, page.c.id.desc())
+
+
+def _watermarked(room_id: int, messages: Subquery, order: ColumnElement[Any]) -> Select[*tuple[Any, ...]]:
+    """The room's seq beside each row of `messages` (a subquery of with_my_vote): one
+    statement, so one snapshot; a row of nulls beside it when there are none."""
+    return (
+        select(Room.seq.label("watermark"), messages)
+        .select_from(Room)
+        .outerjoin(messages, true())
+        .where(Room.id == room_id)
+        .order_by(order)
+    )
+
+
+def _read_watermarked(session: Session, room: RoomRef, query: Select[*tuple[Any, ...]]) -> tuple[int, list[Row[Any]]]:
+    rows = session.execute(query).all()
+    if not rows:  # deleted since it was looked up
+        raise ChatError("not_found", f"no room {room.slug!r}", "room")
+    return int(rows[0].watermark), [row for row in rows if row.id is not None]

@@ -9,7 +9,7 @@ to the person concerned after the commit (broadcaster.to_user), in every process
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -23,7 +23,7 @@ from chatroom.schemas import MAX_ID, MAX_PAGE_SIZE, MUTE_MAX_MINUTES, PAGE_SIZE,
 from chatroom.services.accounts import USERNAME_RE, Caller
 from chatroom.services.batch_plan import MODERATOR_ROLES
 from chatroom.services.rooms import GENERAL, get_room
-from chatroom.wire import iso
+from chatroom.wire import aware, iso, mute_view
 
 GIVABLE_ROLES = ("member", "moderator")
 
@@ -173,7 +173,7 @@ def unmute(session: Session, actor: Caller, room_slug: str, username: str, reaso
     lifted = session.execute(
         delete(Mute).where(Mute.room_id == room.id, Mute.user_id == target.id).returning(Mute.until)
     ).scalar()
-    if lifted is None or _aware(lifted) <= now:
+    if lifted is None or aware(lifted) <= now:
         session.commit()
         return None
     entry = ModerationEntry(
@@ -186,12 +186,10 @@ def unmute(session: Session, actor: Caller, room_slug: str, username: str, reaso
     return view
 
 
-def active_mute(session: Session, user_id: int, room: Room) -> dict[str, str] | None:
+def active_mute(session: Session, user_id: int, room: Room) -> dict[str, Any] | None:
     """The person's mute in the room while it lasts: {"until", "reason"}, else None."""
     row = session.get(Mute, (room.id, user_id))
-    if row is None or _aware(row.until) <= utcnow():
-        return None
-    return {"until": iso(row.until), "reason": row.reason}
+    return None if row is None else mute_view(row.until, row.reason, utcnow())
 
 
 def moderation_log(session: Session, room_slug: str, before: int | None, limit: int = PAGE_SIZE) -> LogPage:
@@ -208,8 +206,3 @@ def moderation_log(session: Session, room_slug: str, before: int | None, limit: 
         query = query.where(ModerationEntry.id < min(before, MAX_ID))
     rows = list(session.scalars(query).unique())
     return LogPage([entry_view(e) for e in rows[:limit]], len(rows) > limit)
-
-
-def _aware(moment: datetime) -> datetime:
-    # SQLite hands back naive datetimes; everything is stored in UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

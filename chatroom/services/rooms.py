@@ -16,9 +16,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from chatroom.errors import ChatError
-from chatroom.models import Message, MessageMention, Room, RoomMember
+from chatroom.models import Message, MessageMention, Mute, Room, RoomMember, utcnow
 from chatroom.schemas import ROOM_NAME_MAX_CHARS, ROOM_SLUG_MAX_CHARS, ROOM_TOPIC_MAX_CHARS
-from chatroom.wire import iso
+from chatroom.wire import RoomRef, iso, mute_view
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 GENERAL = "general"
@@ -83,16 +83,39 @@ def add_member(session: Session, user_id: int, slug: str) -> None:
     session.add(RoomMember(user_id=user_id, room_id=room_id, last_read_id=latest or 0))
 
 
-def join(session: Session, user_id: int, room: Room) -> None:
-    """Make `user_id` a member of `room` if they are not yet, and commit."""
-    if session.get(RoomMember, (user_id, room.id)) is not None:
-        return
-    add_member(session, user_id, room.slug)
-    try:
-        session.commit()
-    except IntegrityError:
-        # Another socket of the same person joined at the same moment: they are a member.
-        session.rollback()
+@dataclass(frozen=True)
+class Entered:
+    room: RoomRef
+    # The person's mute in the room while it lasts ({"until", "reason"}), else None.
+    muted: dict[str, Any] | None
+
+
+def join(session: Session, user_id: int, slug: str) -> Entered:
+    """Make `user_id` a member of the room if they are not yet (committed), with their mute.
+
+    The room, the membership and the mute are one statement: a join by a member, the usual
+    case, reads nothing else. Raises not_found for a room that does not exist.
+    """
+    row = (
+        session.execute(
+            select(Room.id, Room.slug, Room.name, RoomMember.user_id.label("member"), Mute.until, Mute.reason)
+            .outerjoin(RoomMember, and_(RoomMember.room_id == Room.id, RoomMember.user_id == user_id))
+            .outerjoin(Mute, and_(Mute.room_id == Room.id, Mute.user_id == user_id))
+            .where(Room.slug == slug)
+        ).one_or_none()
+        if SLUG_RE.match(slug)
+        else None
+    )
+    if row is None:
+        raise ChatError("not_found", f"no room {slug!r}", "room")
+    if row.member is None:
+        add_member(session, user_id, slug)
+        try:
+            session.commit()
+        except IntegrityError:
+            # Another socket of the same person joined at the same moment: they are a member.
+            session.rollback()
+    return Entered(RoomRef(row.id, row.slug, row.name), mute_view(row.until, row.reason, utcnow()))
 
 
 def leave(session: Session, user_id: int, slug: str) -> None:

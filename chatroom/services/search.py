@@ -207,22 +207,22 @@ def search_messages(
     has_more = len(hits) > limit
     hits = hits[:limit]
     found = {
-        message.id: (message, my_vote)
-        for message, my_vote in session.execute(
+        row.id: row
+        for row in session.execute(
             with_my_vote(reader_id).where(Message.id.in_([message_id for message_id, _ in hits]))
         ).all()
     }
     rows = [(found[message_id], score) for message_id, score in hits if message_id in found]
-    kept = within_page_bytes([message for (message, _), _ in rows])
+    kept = within_page_bytes([row for row, _ in rows])
     has_more = has_more or kept < len(rows)
     rows = rows[:kept]
     next_cursor = None
     if has_more and rows:
-        (last, _), score = rows[-1]
+        last, score = rows[-1]
         next_cursor = _Cursor(score, last.id, fingerprint).encode()
     return SearchPage(
-        [message_view(message, room.slug, my_vote or 0) for (message, my_vote), _ in rows],
-        {str(message.id): highlight_spans(message.body, words) for (message, _), _ in rows},
+        [message_view(row, room.slug) for row, _ in rows],
+        {str(row.id): highlight_spans(row.body, words) for row, _ in rows},
         has_more,
         next_cursor,
     )

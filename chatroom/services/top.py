@@ -93,14 +93,11 @@ def load_top(
         ids = _window_ids(session, room.id, (now or utcnow()) - span, offset, limit + 1)
     has_more = len(ids) > limit
     ids = ids[:limit]
-    found = {
-        message.id: (message, my_vote)
-        for message, my_vote in session.execute(with_my_vote(reader_id).where(Message.id.in_(ids))).all()
-    }
+    found = {row.id: row for row in session.execute(with_my_vote(reader_id).where(Message.id.in_(ids))).all()}
     rows = [found[message_id] for message_id in ids if message_id in found]
-    kept = within_page_bytes([message for message, _ in rows])
+    kept = within_page_bytes(rows)
     has_more = has_more or kept < len(rows)
-    return TopPage(window, [message_view(m, room.slug, v or 0) for m, v in rows[:kept]], has_more)
+    return TopPage(window, [message_view(row, room.slug) for row in rows[:kept]], has_more)
 
 
 def _ranked_ids(session: Session, room_id: int, offset: int, count: int) -> list[int]:

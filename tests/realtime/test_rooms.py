@@ -8,8 +8,11 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from sqlalchemy import Connection
+from sqlalchemy import event as sql_event
 
 from chatroom import schemas
+from chatroom.extensions import db
 from tests.conftest import Accounts, ack, received, wait_received
 
 
@@ -38,6 +41,40 @@ def test_join_makes_a_member_and_leave_ends_membership_and_broadcasts(people: Ac
     assert ack(alice, "data", {"room": "books", "body": "anyone?"})["ok"]
     assert wait_received(alice, "data")
     assert received(bob, "data") == []
+
+
+def test_a_members_join_is_two_statements_whatever_it_asks_for(people: Accounts) -> None:
+    """The room, the membership and the mute in one; the watermark and the messages in another
+    (one snapshot), for the latest page and for a catch-up alike."""
+    alice = people.socket(people.signup("alice"))
+    assert ack(alice, "join", {"room": "general"})["ok"]  # a member from now on
+    for body in ("one", "two", "three"):
+        assert ack(alice, "data", {"room": "general", "body": body})["ok"]
+    statements: list[str] = []
+
+    def record(_conn: Connection, _cursor: object, statement: str, *_args: object) -> None:
+        if not statement.startswith("BEGIN"):  # SQLite's write lock, taken by every transaction here
+            statements.append(statement)
+
+    sql_event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        latest = ack(alice, "join", {"room": "general"})
+        latest_statements, statements[:] = statements[:], []
+        caught_up = ack(alice, "join", {"room": "general", "after_seq": 1})
+    finally:
+        sql_event.remove(db.engine, "before_cursor_execute", record)
+    assert (latest["seq"], [m["body"] for m in latest["messages"]], latest["reset"]) == (
+        3,
+        ["one", "two", "three"],
+        False,
+    )
+    assert (caught_up["seq"], [m["body"] for m in caught_up["messages"]], caught_up["reset"]) == (
+        3,
+        ["two", "three"],
+        False,
+    )
+    assert len(latest_statements) == 2, latest_statements
+    assert len(statements) == 2, statements
 
 
 def test_every_event_answers_not_found_for_an_unknown_room(people: Accounts) -> None:
@@ -80,8 +117,16 @@ def test_read_acks_the_count_and_tells_the_readers_other_sockets(people: Account
     assert received(bob_phone, "unread") == []
     assert received(alice, "unread") == []
     # Backwards: nothing moves, nobody is told.
-    assert ack(bob_laptop, "read", {"room": "general", "message_id": ids[0] - 1 or 1}) == {"ok": True, "unread": 2, "mentions": 0}
-    assert ack(bob_laptop, "read", {"room": "general", "message_id": ids[2]}) == {"ok": True, "unread": 0, "mentions": 0}
+    assert ack(bob_laptop, "read", {"room": "general", "message_id": ids[0] - 1 or 1}) == {
+        "ok": True,
+        "unread": 2,
+        "mentions": 0,
+    }
+    assert ack(bob_laptop, "read", {"room": "general", "message_id": ids[2]}) == {
+        "ok": True,
+        "unread": 0,
+        "mentions": 0,
+    }
     assert wait_received(bob_phone, "unread") == [{"room": "general", "unread": 0, "mentions": 0}]
     assert rooms_of(bob_http)["general"]["unread"] == 0
 

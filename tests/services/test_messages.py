@@ -12,7 +12,9 @@ from chatroom.models import Room
 from chatroom.ratelimits import socket_limits
 from chatroom.services import accounts, messages, votes
 from chatroom.services.accounts import SessionUser
+from chatroom.services.rooms import get_room
 from chatroom.services.writer import GroupWriter
+from chatroom.wire import RoomRef
 from tests.conftest import PASSWORD
 
 # The write path the socket handlers use, run in the test's own thread.
@@ -129,7 +131,7 @@ def test_join_without_after_seq_gives_latest_page_and_watermark(author: SessionU
     for i in range(60):
         send(author, f"m{i}")
     with db.session() as s:
-        joined = messages.join_room(s, author.id, "general", None)
+        joined = messages.join_room(s, author.id, RoomRef.of(get_room(s, "general")), None)
     assert len(joined.messages) == 50
     assert joined.has_more
     assert joined.messages[-1]["body"] == "m59"
@@ -141,12 +143,12 @@ def test_join_after_seq_returns_each_changed_message_once_in_seq_order(app: Flas
     alice, bob = make_user("alice"), make_user("bob")
     old = send(alice, "old").message
     with db.session() as s:
-        watermark = messages.join_room(s, bob.id, "general", None).seq
+        watermark = messages.join_room(s, bob.id, RoomRef.of(get_room(s, "general")), None).seq
     new = send(alice, "new").message
     votes.cast_vote(WRITER, bob, old["id"], 1)
     votes.cast_vote(WRITER, bob, old["id"], -1)
     with db.session() as s:
-        caught_up = messages.join_room(s, bob.id, "general", watermark)
+        caught_up = messages.join_room(s, bob.id, RoomRef.of(get_room(s, "general")), watermark)
     assert [(m["id"], m["seq"]) for m in caught_up.messages] == [(new["id"], 2), (old["id"], 4)]
     assert caught_up.messages[1]["downvotes"] == 1
     assert caught_up.messages[1]["my_vote"] == -1
@@ -158,9 +160,9 @@ def test_join_resets_after_too_many_changes_or_a_foreign_seq(author: SessionUser
     for i in range(messages.MAX_CATCH_UP + 2):
         send(author, f"m{i}")
     with db.session() as s:
-        too_far = messages.join_room(s, author.id, "general", 1)
-        in_reach = messages.join_room(s, author.id, "general", 2)
-        future = messages.join_room(s, author.id, "general", 10**9)
+        too_far = messages.join_room(s, author.id, RoomRef.of(get_room(s, "general")), 1)
+        in_reach = messages.join_room(s, author.id, RoomRef.of(get_room(s, "general")), 2)
+        future = messages.join_room(s, author.id, RoomRef.of(get_room(s, "general")), 10**9)
     assert too_far.reset
     assert len(too_far.messages) == 50
     assert not in_reach.reset
@@ -190,10 +192,16 @@ def test_page_of_a_big_quiet_room_reads_only_its_own_rows(make_app: Callable[...
         s.execute(fill, {"room": general, "author": author.id, "n": 3_000})
         s.commit()
         s.execute(text("ANALYZE messages"))
-        query = messages.page_query(author.id, big.id, None, messages.PAGE_SIZE + 1)
-        sql = str(query.compile(dialect=s.get_bind().dialect, compile_kwargs={"literal_binds": True}))
-        plan = "\n".join(s.scalars(text(f"EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) {sql}")))
-        joined = messages.join_room(s, author.id, "big", None)
-    assert "ix_messages_room_id_id" in plan, plan
-    assert "Rows Removed by Filter" not in plan, plan
+        plans = []
+        # The history page alone, and the join's page beside the room's watermark.
+        for query in (
+            messages.page_query(author.id, big.id, None, messages.PAGE_SIZE + 1),
+            messages.latest_with_watermark(author.id, big.id),
+        ):
+            sql = str(query.compile(dialect=s.get_bind().dialect, compile_kwargs={"literal_binds": True}))
+            plans.append("\n".join(s.scalars(text(f"EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) {sql}"))))
+        joined = messages.join_room(s, author.id, RoomRef.of(get_room(s, "big")), None)
+    for plan in plans:
+        assert "ix_messages_room_id_id" in plan, plan
+        assert "Rows Removed by Filter" not in plan, plan
     assert [m["body"] for m in joined.messages] == [f"m{i}" for i in range(29_951, 30_001)]

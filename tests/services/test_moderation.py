@@ -20,6 +20,7 @@ from chatroom.services import accounts, messages, moderation, votes
 from chatroom.services.accounts import SessionUser
 from chatroom.services.rooms import get_room
 from chatroom.services.writer import GroupWriter
+from chatroom.wire import RoomRef
 from tests.conftest import PASSWORD
 
 WRITER = GroupWriter(socket_limits, synchronous=True)
@@ -274,11 +275,11 @@ def test_a_catch_up_returns_edited_and_deleted_messages_in_their_current_state(p
     ann, bob = people["ann"], people["bob"]
     edited, deleted, untouched = send(ann, "one"), send(ann, "two"), send(ann, "three")
     with db.session() as s:
-        watermark = messages.join_room(s, bob.id, "general", None).seq
+        watermark = messages.join_room(s, bob.id, RoomRef.of(get_room(s, "general")), None).seq
     edit(ann, edited["id"], "one, edited")
     delete(people["mod"], deleted["id"], "off topic")
     with db.session() as s:
-        joined = messages.join_room(s, bob.id, "general", watermark)
+        joined = messages.join_room(s, bob.id, RoomRef.of(get_room(s, "general")), watermark)
     assert joined.seq == watermark + 2
     assert [(m["id"], m["body"], m["deleted"]) for m in joined.messages] == [
         (edited["id"], "one, edited", False),

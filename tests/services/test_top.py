@@ -16,6 +16,8 @@ from chatroom.ranking import wilson_lower_bound
 from chatroom.services import batch_apply, messages, top
 from chatroom.services.accounts import SessionUser
 from chatroom.services.batch_apply import VoteOp
+from chatroom.services.rooms import get_room
+from chatroom.wire import RoomRef
 from tests.services.test_messages import make_user, send
 from tests.services.test_votes import vote
 
@@ -259,5 +261,5 @@ def test_collapse_follows_the_configured_threshold(make_app: Callable[..., Flask
     assert result.totals["collapsed"] is True and result.ack()["collapsed"] is True
     with db.session() as s:
         assert messages.load_history(s, alice.id, "general").messages[0]["collapsed"] is True
-        assert messages.join_room(s, alice.id, "general", None).messages[0]["collapsed"] is True
+        assert messages.join_room(s, alice.id, RoomRef.of(get_room(s, "general")), None).messages[0]["collapsed"] is True
     assert vote(bob, message_id, -1).totals["collapsed"] is False
