@@ -252,7 +252,7 @@ def join_room(session: Session, reader_id: int, room: RoomRef, after_seq: int | 
     below then reaches the client as a broadcast, so nothing falls between the two. The
     watermark and the messages are one statement, so they are one snapshot.
     """
-    if after_seq is not None:
+    if after_seq is not None and after_seq <= MAX_ID:  # past any seq a database holds
         caught_up = _catch_up(session, reader_id, room, after_seq)
         if caught_up is not None:
             return caught_up

@@ -163,11 +163,13 @@ def test_join_resets_after_too_many_changes_or_a_foreign_seq(author: SessionUser
         too_far = messages.join_room(s, author.id, RoomRef.of(get_room(s, "general")), 1)
         in_reach = messages.join_room(s, author.id, RoomRef.of(get_room(s, "general")), 2)
         future = messages.join_room(s, author.id, RoomRef.of(get_room(s, "general")), 10**9)
+        beyond = messages.join_room(s, author.id, RoomRef.of(get_room(s, "general")), 2**70)
     assert too_far.reset
     assert len(too_far.messages) == 50
     assert not in_reach.reset
     assert len(in_reach.messages) == messages.MAX_CATCH_UP
     assert future.reset
+    assert beyond.reset and len(beyond.messages) == 50  # no integer the database refuses
 
 
 @pytest.mark.postgres
