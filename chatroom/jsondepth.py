@@ -8,11 +8,21 @@ decoder's recursion and surfaces as a 500 with a traceback.
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Iterator
 from typing import Any
 
 from flask.json.provider import DefaultJSONProvider
 
 MAX_DEPTH = 32
+# Input nested deeper than this is refused before it is decoded. The decoder recurses once per
+# level: near the interpreter's recursion limit it leaves no stack for whatever runs meanwhile,
+# such as a garbage-collector callback, which then fails with a traceback in the log.
+DECODE_MAX_DEPTH = 128
+
+# A JSON string (escapes included) or one bracket: brackets inside strings do not nest.
+_TOKENS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]', re.DOTALL)
+_BYTE_TOKENS = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]', re.DOTALL)
 
 
 class NestingTooDeepError(ValueError):
@@ -39,12 +49,39 @@ def depth_exceeds(value: Any, limit: int = MAX_DEPTH) -> bool:
     return False
 
 
-def loads(text: str | bytes, **kwargs: Any) -> Any:
-    """json.loads that raises NestingTooDeepError instead of recursing without bound."""
+def text_nests_deeper(text: str | bytes, limit: int = DECODE_MAX_DEPTH) -> bool:
+    """Whether JSON text opens more than `limit` containers at once, read without decoding it."""
+    tokens: Iterator[re.Match[Any]]
+    if isinstance(text, str):
+        opens, tokens = text.count("[") + text.count("{"), _TOKENS.finditer(text)
+    else:
+        opens, tokens = text.count(b"[") + text.count(b"{"), _BYTE_TOKENS.finditer(text)
+    if opens <= limit:
+        return False
+    depth = 0
+    for token in tokens:
+        bracket = token.group()
+        if bracket in ("[", "{", b"[", b"{"):
+            depth += 1
+            if depth > limit:
+                return True
+        elif bracket in ("]", "}", b"]", b"}"):
+            depth -= 1
+    return False
+
+
+def _decode(text: str | bytes, **kwargs: Any) -> Any:
+    if text_nests_deeper(text):
+        raise NestingTooDeepError()
     try:
-        value = json.loads(text, **kwargs)
+        return json.loads(text, **kwargs)
     except RecursionError as exc:
         raise NestingTooDeepError() from exc
+
+
+def loads(text: str | bytes, **kwargs: Any) -> Any:
+    """json.loads that raises NestingTooDeepError instead of recursing without bound."""
+    value = _decode(text, **kwargs)
     if depth_exceeds(value):
         raise NestingTooDeepError()
     return value
@@ -65,17 +102,15 @@ class SocketJSON:
 
     An event whose arguments nest too deep keeps its name and ack id, and its arguments become
     TooDeepArgument, so the handler answers `invalid` instead of the packet being dropped.
-    Input too deep for the decoder itself has no event name to answer and is refused whole.
+    Input nested deeper than DECODE_MAX_DEPTH is not decoded: it has no event name to answer
+    and is refused whole (chatroom.realtime.guard answers `invalid` by the frame's ack id).
     """
 
     dumps = staticmethod(json.dumps)
 
     @staticmethod
     def loads(text: str | bytes, **kwargs: Any) -> Any:
-        try:
-            value = json.loads(text, **kwargs)
-        except RecursionError as exc:
-            raise NestingTooDeepError() from exc
+        value = _decode(text, **kwargs)
         if not depth_exceeds(value):
             return value
         if isinstance(value, list) and value and isinstance(value[0], str):
