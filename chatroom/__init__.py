@@ -11,7 +11,7 @@ from chatroom import library_patches, metrics, wire
 from chatroom.config import Config, ConfigError
 from chatroom.errors import ChatError
 from chatroom.extensions import db, limiter, login_manager, socketio
-from chatroom.jsondepth import BoundedJSONProvider, SocketJSON
+from chatroom.jsondepth import BoundedJSONProvider, SocketJSON, TextPacket
 from chatroom.proxies import install_proxies
 from chatroom.ratelimits import socket_limits
 from chatroom.realtime import fanout
@@ -76,6 +76,7 @@ def create_app(config: Config | None = None) -> Flask:
         cors_allowed_origins=origins.socketio_check,
         max_http_buffer_size=MAX_PACKET_BYTES,
         json=SocketJSON,
+        serializer=TextPacket,
         ping_interval=20,
         ping_timeout=20,
         logger=False,

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from flask.json.provider import DefaultJSONProvider
+from socketio.packet import Packet
 
 MAX_DEPTH = 32
 # Input nested deeper than this is refused before it is decoded. The decoder recurses once per
@@ -116,6 +117,15 @@ class SocketJSON:
         if isinstance(value, list) and value and isinstance(value[0], str):
             return [value[0], *(TooDeepArgument() for _ in value[1:])]
         return TooDeepArgument()
+
+
+class TextPacket(Packet):  # type: ignore[misc]  # python-socketio is untyped
+    """Socket.IO packets that are never binary: the protocol has no binary data (binary frames
+    are refused, chatroom.realtime.guard), so an outgoing packet's data is not walked looking
+    for bytes. The library walks every value of every ack and event for them otherwise: a
+    sixteenth of a join's CPU, for a page of 50 messages."""
+
+    uses_binary_events = False
 
 
 class BoundedJSONProvider(DefaultJSONProvider):

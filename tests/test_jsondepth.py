@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 import pytest
+from flask import Flask
 
 from chatroom.jsondepth import (
     DECODE_MAX_DEPTH,
@@ -69,3 +70,13 @@ def test_moderate_nesting_is_decoded_and_then_refused_with_the_event_name_kept()
     name, argument = SocketJSON.loads(f'["join", {text}]')
     assert name == "join" and isinstance(argument, TooDeepArgument)
     assert set(loads('{"x": ' + nested(MAX_DEPTH - 1) + "}")) == {"x"}  # 32 levels in all: decoded
+
+
+def test_the_server_never_walks_outgoing_data_for_binary(app: Flask) -> None:
+    from socketio import packet
+
+    from chatroom import socketio
+
+    assert socketio.server is not None
+    outgoing = socketio.server.packet_class(packet.ACK, data=[{"body": b"bytes"}], id=1)
+    assert outgoing.packet_type == packet.ACK  # the library would make it a BINARY_ACK

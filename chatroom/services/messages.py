@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, Subquery, and_, func, select, true
+from sqlalchemy import BindParameter, ColumnElement, Row, Select, Subquery, and_, bindparam, func, select, true
 from sqlalchemy.orm import Session
 
 from chatroom.errors import ChatError
@@ -181,7 +181,7 @@ def load_around(
     return AroundPage([message_view(row, room.slug) for row in rows], len(older) > n_older, len(newer) > n_newer)
 
 
-def with_my_vote(reader_id: int) -> Select[*tuple[Any, ...]]:
+def with_my_vote(reader_id: int | BindParameter[Any]) -> Select[*tuple[Any, ...]]:
     """Message rows with the reader's own vote on each (0 where none): what wire.message_view reads.
 
     Columns, not loaded Message objects: building a page of ORM objects (and their authors)
@@ -198,7 +198,9 @@ def with_my_vote(reader_id: int) -> Select[*tuple[Any, ...]]:
     )  # fmt: skip
 
 
-def page_query(reader_id: int, room_id: int, before: int | None, limit: int) -> Select[*tuple[Any, ...]]:
+def page_query(
+    reader_id: int | BindParameter[Any], room_id: int | BindParameter[Any], before: int | None, limit: int
+) -> Select[*tuple[Any, ...]]:
     """The newest `limit` messages of a room older than id `before`, newest first.
 
     The room is matched as a range and the order includes room_id so that only the
@@ -256,7 +258,7 @@ def join_room(session: Session, reader_id: int, room: RoomRef, after_seq: int | 
         caught_up = _catch_up(session, reader_id, room, after_seq)
         if caught_up is not None:
             return caught_up
-    watermark, rows = _read_watermarked(session, room, latest_with_watermark(reader_id, room.id))
+    watermark, rows = _read_watermarked(session, room, _LATEST, {"reader_id": reader_id, "room_id": room.id})
     joined = _newest_first_page(rows, room.slug, PAGE_SIZE)
     # A client that asked to catch up but missed too much (or holds a seq from another
     # database) must drop what it has: `reset` tells it so.
@@ -267,29 +269,41 @@ def _catch_up(session: Session, reader_id: int, room: RoomRef, after_seq: int) -
     """What changed in the room after `after_seq`, or None when the client must start over:
     its seq is ahead of the room's, or behind by more than MAX_CATCH_UP, or the changes
     would not fit in one page's bytes."""
-    room_seq = select(Room.seq).where(Room.id == room.id).scalar_subquery()
-    changed = (
-        with_my_vote(reader_id)
-        .where(Message.room_id == room.id, Message.seq > after_seq)
-        # Within reach only: a stale or foreign seq reads no rows (each change takes one
-        # seq, so there are at most MAX_CATCH_UP of them).
-        .where(room_seq - after_seq <= MAX_CATCH_UP)
-        .subquery()
-    )
-    watermark, rows = _read_watermarked(session, room, _watermarked(room.id, changed, changed.c.seq))
+    params = {"reader_id": reader_id, "room_id": room.id, "after_seq": after_seq}
+    watermark, rows = _read_watermarked(session, room, _CATCH_UP, params)
     if not 0 <= watermark - after_seq <= MAX_CATCH_UP or within_page_bytes(rows) < len(rows):
         return None
     return Joined(room_view(room), [message_view(row, room.slug) for row in rows], False, watermark, reset=False)
 
 
-def latest_with_watermark(reader_id: int, room_id: int) -> Select[*tuple[Any, ...]]:
+def latest_with_watermark(
+    reader_id: int | BindParameter[Any], room_id: int | BindParameter[Any]
+) -> Select[*tuple[Any, ...]]:
     """What a join without after_seq reads: the room's seq beside its latest page (and one
     more row, telling whether older ones exist), newest first."""
     page = page_query(reader_id, room_id, None, PAGE_SIZE + 1).subquery()
     return _watermarked(room_id, page, page.c.id.desc())
 
 
-def _watermarked(room_id: int, messages: Subquery, order: ColumnElement[Any]) -> Select[*tuple[Any, ...]]:
+def _catch_up_with_watermark(
+    reader_id: BindParameter[Any], room_id: BindParameter[Any], after_seq: BindParameter[Any]
+) -> Select[*tuple[Any, ...]]:
+    """The room's seq beside every message changed after `after_seq`, in seq order."""
+    room_seq = select(Room.seq).where(Room.id == room_id).scalar_subquery()
+    changed = (
+        with_my_vote(reader_id)
+        .where(Message.room_id == room_id, Message.seq > after_seq)
+        # Within reach only: a stale or foreign seq reads no rows (each change takes one
+        # seq, so there are at most MAX_CATCH_UP of them).
+        .where(room_seq - after_seq <= MAX_CATCH_UP)
+        .subquery()
+    )
+    return _watermarked(room_id, changed, changed.c.seq)
+
+
+def _watermarked(
+    room_id: int | BindParameter[Any], messages: Subquery, order: ColumnElement[Any]
+) -> Select[*tuple[Any, ...]]:
     """The room's seq beside each row of `messages` (a subquery of with_my_vote): one
     statement, so one snapshot; a row of nulls beside it when there are none."""
     return (
@@ -301,8 +315,18 @@ def _watermarked(room_id: int, messages: Subquery, order: ColumnElement[Any]) ->
     )
 
 
-def _read_watermarked(session: Session, room: RoomRef, query: Select[*tuple[Any, ...]]) -> tuple[int, list[Row[Any]]]:
-    rows = session.execute(query).all()
+# A join's two statements are built once, with bound parameters: a statement object keeps
+# its cache key, so a join neither builds nor keys it again (that was a sixth of its CPU).
+_READER: BindParameter[Any] = bindparam("reader_id")
+_ROOM: BindParameter[Any] = bindparam("room_id")
+_LATEST = latest_with_watermark(_READER, _ROOM)
+_CATCH_UP = _catch_up_with_watermark(_READER, _ROOM, bindparam("after_seq"))
+
+
+def _read_watermarked(
+    session: Session, room: RoomRef, query: Select[*tuple[Any, ...]], params: dict[str, Any]
+) -> tuple[int, list[Row[Any]]]:
+    rows = session.execute(query, params).all()
     if not rows:  # deleted since it was looked up
         raise ChatError("not_found", f"no room {room.slug!r}", "room")
     return int(rows[0].watermark), [row for row in rows if row.id is not None]

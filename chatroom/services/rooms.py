@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, and_, func, select, update
+from sqlalchemy import BindParameter, CursorResult, and_, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -83,6 +83,16 @@ def add_member(session: Session, user_id: int, slug: str) -> None:
     session.add(RoomMember(user_id=user_id, room_id=room_id, last_read_id=latest or 0))
 
 
+# Built once, as messages.join_room's statements are.
+_USER: BindParameter[Any] = bindparam("user_id")
+_ENTER = (
+    select(Room.id, Room.slug, Room.name, RoomMember.user_id.label("member"), Mute.until, Mute.reason)
+    .outerjoin(RoomMember, and_(RoomMember.room_id == Room.id, RoomMember.user_id == _USER))
+    .outerjoin(Mute, and_(Mute.room_id == Room.id, Mute.user_id == _USER))
+    .where(Room.slug == bindparam("slug"))
+)
+
+
 @dataclass(frozen=True)
 class Entered:
     room: RoomRef
@@ -96,16 +106,7 @@ def join(session: Session, user_id: int, slug: str) -> Entered:
     The room, the membership and the mute are one statement: a join by a member, the usual
     case, reads nothing else. Raises not_found for a room that does not exist.
     """
-    row = (
-        session.execute(
-            select(Room.id, Room.slug, Room.name, RoomMember.user_id.label("member"), Mute.until, Mute.reason)
-            .outerjoin(RoomMember, and_(RoomMember.room_id == Room.id, RoomMember.user_id == user_id))
-            .outerjoin(Mute, and_(Mute.room_id == Room.id, Mute.user_id == user_id))
-            .where(Room.slug == slug)
-        ).one_or_none()
-        if SLUG_RE.match(slug)
-        else None
-    )
+    row = session.execute(_ENTER, {"user_id": user_id, "slug": slug}).one_or_none() if SLUG_RE.match(slug) else None
     if row is None:
         raise ChatError("not_found", f"no room {slug!r}", "room")
     if row.member is None:
