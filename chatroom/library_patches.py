@@ -704,26 +704,7 @@ class PacedMemoryStorage(MemoryStorage):
 
     def _MemoryStorage__schedule_expiry(self) -> None:  # noqa: N802 - the library's private name
         if not self.timer.is_alive():
-            self._arm()
-
-    def _arm(self) -> None:
-        self.timer = threading.Timer(self.EXPIRY_INTERVAL_SECONDS, self._expire_and_rearm)
-        self.timer.daemon = True
-        self.timer.start()
-
-    def _expire_and_rearm(self) -> None:
-        """The library's pass, then what it leaves behind, then the next pass if one is due.
-
-        The library arms its pass only on a hit, so the entries still alive at the last
-        pass stayed until some later hit; and it keeps every moving-window key it ever saw,
-        emptied, forever. Here an emptied key is dropped, and the pass re-arms itself while
-        anything is stored, so memory is returned without waiting for more traffic.
-        """
-        getattr(self, "_MemoryStorage__expire_events")()  # noqa: B009 - a mangled private name
-        for key in [key for key, entries in list(self.events.items()) if not entries]:
-            with self.locks[key]:
-                if not self.events.get(key, True):
-                    del self.events[key]
-                    self.locks.pop(key, None)
-        if self.events or self.expirations:
-            self._arm()
+            expire = getattr(self, "_MemoryStorage__expire_events")  # noqa: B009 - a mangled private name
+            self.timer = threading.Timer(self.EXPIRY_INTERVAL_SECONDS, expire)
+            self.timer.daemon = True
+            self.timer.start()
