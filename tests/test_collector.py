@@ -65,11 +65,11 @@ def test_a_burst_of_connections_is_frozen_and_a_shrink_collects_what_it_left(
     # A connection's objects, and among them a cycle that outlives the connection.
     leftover = Cycle()
     gone = weakref.ref(leftover)
-    frozen_before = gc.get_freeze_count()
     connections.open = 20
     assert control.check() == "burst"
-    assert gc.get_freeze_count() > frozen_before
 
+    # Frozen: the collector no longer reaches it. (The process-wide freeze count is no
+    # witness: other threads of the test process free frozen objects meanwhile.)
     del leftover
     gc.collect()
     assert gone() is not None, "frozen objects are out of the collector's reach"
