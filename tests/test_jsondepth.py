@@ -33,6 +33,9 @@ def test_the_text_scan_counts_open_containers_and_not_brackets_inside_strings() 
     quoted = '{"body": "' + "[{" * 1000 + '\\" [[[ \\\\", "n": 1}'
     assert not text_nests_deeper(wide) and not text_nests_deeper(quoted) and not text_nests_deeper(quoted.encode())
     assert loads(quoted)["n"] == 1
+    # A string left open holds the rest of the text, brackets included (the decoder refuses it).
+    unclosed = '{"x": "' + '\\"' * 1000 + "[" * (DECODE_MAX_DEPTH + 1)
+    assert not text_nests_deeper(unclosed) and not text_nests_deeper(unclosed.encode())
 
 
 def test_input_near_the_recursion_limit_never_reaches_the_decoder(monkeypatch: pytest.MonkeyPatch) -> None:
